@@ -1,0 +1,61 @@
+"""graphgrad's engine: a traced `Node` graph with reverse-topological backward.
+
+    >>> from autograd import Node
+    >>> apple, num, tax = Node(100, name="apple"), Node(2, name="apple_num"), Node(1.1, name="tax")
+    >>> price = apple * num * tax
+    >>> price.backward()
+    >>> round(price.value, 6), round(apple.grad, 6), num.grad, tax.grad
+    (220.0, 2.2, 110.0, 200.0)
+"""
+
+from autograd.gradcheck import GradcheckReport, gradcheck, numerical_gradient
+from autograd.node import (
+    Node,
+    Op,
+    Step,
+    as_node,
+    backward_order,
+    backward_trace,
+    detect_anomaly,
+    enable_grad,
+    is_grad_enabled,
+    no_grad,
+    scope,
+    topological_order,
+)
+from autograd.ops import (
+    add,
+    apply,
+    broadcast_to,
+    cross_entropy,
+    div,
+    exp,
+    getitem,
+    log,
+    log_softmax,
+    matmul,
+    max,
+    mean,
+    mul,
+    neg,
+    pow,
+    relu,
+    reshape,
+    sigmoid,
+    softmax,
+    sqrt,
+    sub,
+    sum,
+    sum_to,
+    tanh,
+    transpose,
+)
+
+__all__ = [
+    "GradcheckReport", "Node", "Op", "Step", "add", "apply", "as_node", "backward_order",
+    "backward_trace", "broadcast_to", "cross_entropy", "detect_anomaly", "div", "enable_grad",
+    "exp", "getitem", "gradcheck", "is_grad_enabled", "log", "log_softmax", "matmul", "max",
+    "mean", "mul", "neg", "no_grad", "numerical_gradient", "pow", "relu", "reshape", "scope",
+    "sigmoid", "softmax", "sqrt", "sub", "sum", "sum_to", "tanh", "topological_order",
+    "transpose",
+]

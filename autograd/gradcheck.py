@@ -1,0 +1,135 @@
+"""Gradient checking (梯度确认): compare backpropagation with central finite differences.
+
+Backprop is fast but easy to get wrong; the numerical derivative (f(x+h) − f(x−h)) / 2h is slow
+but simple. When the two agree to about 1e-7 or better, the backward code is right.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from autograd.node import Node, _data
+
+__all__ = ["numerical_gradient", "gradcheck", "GradcheckReport"]
+
+
+def numerical_gradient(f: Callable[[Any], Any], x: Any, h: float = 1e-4) -> Any:
+    """Central-difference gradient of scalar `f` at `x` (the textbook's chapter 4 function).
+
+    `x` is a float, a NumPy array (perturbed in place and restored, as in the book, so
+    ``numerical_gradient(lambda W: net.loss(x, t), net.params['W1'])`` works) or a Node (its
+    value is perturbed). `f` may return a number or a scalar Node.
+    """
+    if isinstance(x, Node):
+        holder, key = x, "value"
+        if isinstance(x.value, np.ndarray):
+            return numerical_gradient(f, x.value, h) if x.value.flags.writeable else \
+                _node_copy_gradient(f, x, h)
+        base = x.value
+        setattr(holder, key, base + h)
+        fp = float(_data(f(x)))
+        setattr(holder, key, base - h)
+        fm = float(_data(f(x)))
+        setattr(holder, key, base)
+        return (fp - fm) / (2 * h)
+    if not isinstance(x, np.ndarray):
+        x = float(x)
+        return (float(_data(f(x + h))) - float(_data(f(x - h)))) / (2 * h)
+    if x.dtype.kind != "f":
+        raise TypeError(f"numerical_gradient: x must be a float array, got dtype {x.dtype}")
+    grad = np.zeros_like(x)
+    it = np.nditer(x, flags=["multi_index"], op_flags=[["readwrite"]])
+    while not it.finished:
+        idx = it.multi_index
+        original = x[idx]
+        x[idx] = original + h
+        fp = float(_data(f(x)))
+        x[idx] = original - h
+        fm = float(_data(f(x)))
+        x[idx] = original  # restore, so the caller's array is unchanged
+        grad[idx] = (fp - fm) / (2 * h)
+        it.iternext()
+    return grad
+
+
+def _node_copy_gradient(f: Callable, x: Node, h: float) -> np.ndarray:
+    x.value = np.array(x.value)
+    return numerical_gradient(f, x.value, h)
+
+
+@dataclass
+class GradcheckRow:
+    """Backprop vs numerical gradient for one input."""
+
+    name: str
+    max_abs_diff: float
+    max_rel_diff: float
+    mean_abs_diff: float
+    ok: bool
+
+
+@dataclass
+class GradcheckReport:
+    """The per-input comparison `gradcheck` returns; truthy when every input passed."""
+
+    rows: list[GradcheckRow]
+
+    @property
+    def ok(self) -> bool:
+        """True when every input's gradient matched within tolerance."""
+        return all(r.ok for r in self.rows)
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def __str__(self) -> str:
+        lines = [f"{'input':<12} {'max |Δ|':>10} {'max rel Δ':>10} {'mean |Δ|':>10}  ok"]
+        for r in self.rows:
+            lines.append(f"{r.name:<12} {r.max_abs_diff:10.2e} {r.max_rel_diff:10.2e} "
+                         f"{r.mean_abs_diff:10.2e}  {'yes' if r.ok else 'NO'}")
+        return "\n".join(lines)
+
+
+def gradcheck(f: Callable[..., Node], *inputs: Node, eps: float = 1e-6, atol: float = 1e-5,
+              rtol: float = 1e-3, seed: int = 0) -> GradcheckReport:
+    """Check backprop against central differences for every input that requires a gradient.
+
+    `f(*inputs)` must return a Node; a non-scalar output is reduced with a fixed random
+    weighting (so every output element is checked). Compute in float64 for meaningful numbers.
+    Returns a report with max absolute / relative difference per input; ``bool(report)`` says
+    whether all passed (|Δ| <= atol + rtol·|numerical|).
+    """
+    for i, x in enumerate(inputs):
+        if not isinstance(x, Node):
+            raise TypeError(f"gradcheck: input {i} is a {type(x).__name__}, not a Node")
+    out = f(*inputs)
+    weights = None
+    if np.size(out.value) != 1:
+        weights = np.random.default_rng(seed).standard_normal(np.shape(out.value))
+
+    def scalar(o: Node) -> float:
+        v = np.asarray(_data(o), dtype=np.float64)
+        return float(v.sum() if weights is None else (v * weights).sum())
+
+    for x in inputs:
+        x.grad = None
+    out.backward(None if weights is None else weights)
+    rows = []
+    for i, x in enumerate(inputs):
+        if not x.requires_grad:
+            continue
+        analytic = np.asarray(_data(x.grad) if x.grad is not None else np.zeros(x.shape),
+                              dtype=np.float64)
+        numeric = np.asarray(numerical_gradient(lambda _: scalar(f(*inputs)), x, eps),
+                             dtype=np.float64)
+        diff = np.abs(analytic - numeric)
+        rel = diff / np.maximum(np.abs(numeric), 1e-12)
+        ok = bool(np.all(diff <= atol + rtol * np.abs(numeric)))
+        rows.append(GradcheckRow(x.name or f"input{i}", float(diff.max(initial=0.0)),
+                                 float(np.where(diff == 0, 0.0, rel).max(initial=0.0)),
+                                 float(diff.mean()) if diff.size else 0.0, ok))
+    return GradcheckReport(rows)

@@ -1,0 +1,633 @@
+"""The computational graph (计算图): `Node`, how operations are recorded, and the backward pass.
+
+Every arithmetic operation on a `Node` makes a new `Node` that remembers the operation (`op`) and
+its inputs, in order. `backward()` then visits the nodes in reverse topological order — each node
+only after every node that consumed it — and applies each op's local derivative (局部导数) to the
+gradient arriving from downstream: the chain rule (链式法则), one local computation at a time.
+
+Design notes (why it looks like this):
+- A node points to its inputs, never to its outputs, and an op's backward is a plain function
+  stored on the op class, not a closure. So a graph has no reference cycles and is freed by
+  reference counting the moment it is no longer used (micrograd's closures make a cycle per op).
+- Graph walks are loops over explicit stacks, never recursion, so million-node chains work.
+- Ids come from a counter, inputs are kept in order: everything derived from a graph (backward
+  order, DOT text) is the same from run to run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import numbers
+from collections.abc import Iterator
+from typing import Any, NamedTuple
+
+import numpy as np
+
+__all__ = [
+    "Node",
+    "Op",
+    "Step",
+    "as_node",
+    "backward_order",
+    "backward_trace",
+    "detect_anomaly",
+    "enable_grad",
+    "is_grad_enabled",
+    "no_grad",
+    "scope",
+    "topological_order",
+]
+
+_ids = itertools.count()
+
+
+class _State:
+    """Switches read while recording; one instance, module-global (like torch's grad mode)."""
+
+    grad_enabled = True
+    anomaly = False
+    scope: str | None = None
+
+
+_state = _State()
+
+
+class Op:
+    """An operation the graph can record: forward formula and local derivative, side by side.
+
+    Subclasses set the class attributes used by `viz` and the explorer, and two static methods:
+
+    - ``forward(*values, *params)`` computes the output from plain numbers/arrays. If the op sets
+      ``saves = True`` it returns ``(value, ctx)``, where ``ctx`` is whatever backward needs
+      (a mask, a saved intermediate); otherwise it returns the value and ``ctx`` is ``params``.
+    - ``backward(g, y, ctx, *inputs)`` returns one gradient per input: the upstream gradient `g`
+      times the local derivative ∂y/∂input. `y` is the output, `inputs` are the inputs. They are
+      plain values normally, and Nodes under ``backward(create_graph=True)``, so the same code
+      also records the gradient computation for higher-order derivatives. Gradients may keep the
+      broadcast shape: the engine sums them back to each input's shape (see ``_fit``).
+    """
+
+    name: str = "op"
+    symbol: str = "op"
+    formula: str = ""
+    derivative: str = ""
+    saves: bool = False
+    #: False for ops whose backward uses NumPy directly and cannot be recorded again.
+    twice_differentiable: bool = True
+
+    @staticmethod
+    def forward(*args: Any) -> Any:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(g: Any, y: Any, ctx: Any, *inputs: Any) -> tuple:  # pragma: no cover
+        raise NotImplementedError
+
+
+def _as_value(value: Any, what: str = "Node") -> float | np.ndarray:
+    """Check and normalise what a Node may hold: a float or a float ndarray."""
+    if value.__class__ is float:
+        return value
+    if isinstance(value, (bool, numbers.Real)) and not isinstance(value, np.ndarray):
+        return float(value)
+    if isinstance(value, Node):
+        raise TypeError(f"{what}: value is already a Node ({value!r}); use it directly")
+    if isinstance(value, (str, bytes, complex, np.complexfloating)):
+        raise TypeError(f"{what}: value must be a real number or a numeric array, got "
+                        f"{type(value).__name__} {value!r}")
+    try:
+        arr = np.asarray(value)
+    except (ValueError, TypeError) as exc:
+        raise TypeError(f"{what}: cannot make a numeric array from {value!r}: {exc}") from None
+    kind = arr.dtype.kind
+    if kind == "f":
+        return arr
+    if kind in "iub":
+        return arr.astype(np.float64)
+    raise TypeError(f"{what}: value must be a real number or a numeric array, got an array of "
+                    f"dtype {arr.dtype} ({_short(value)})")
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+class Node:
+    """A value in the computational graph (计算图的节点) and, after backward, its gradient.
+
+    ``Node(100, name="apple")`` makes a leaf: a number the user supplies. Arithmetic on nodes
+    makes new nodes that record the operation and its inputs. Scalars (Python floats) are the
+    teaching case; NumPy arrays of any shape make the `nn` layers fast.
+    """
+
+    __slots__ = ("value", "grad", "name", "op", "inputs", "ctx", "id", "requires_grad",
+                 "scope", "__weakref__")
+    # Makes NumPy hand `array * node` over to Node.__rmul__ instead of building object arrays.
+    __array_ufunc__ = None
+
+    def __init__(self, value: Any, name: str | None = None, requires_grad: bool = True) -> None:
+        self.value = _as_value(value)
+        self.grad: Any = None
+        self.name = None if name is None else str(name)
+        self.op: type[Op] | None = None
+        self.inputs: tuple[Node, ...] = ()
+        self.ctx: Any = None
+        self.id = next(_ids)
+        self.requires_grad = bool(requires_grad)
+        self.scope = _state.scope
+
+    # ----------------------------------------------------------------- inspection
+    @property
+    def is_leaf(self) -> bool:
+        """True for nodes the user made (inputs, parameters); False for operation results."""
+        return self.op is None
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """Shape of the value; ``()`` for a scalar."""
+        return np.shape(self.value)
+
+    @property
+    def ndim(self) -> int:
+        """Number of dimensions of the value."""
+        return np.ndim(self.value)
+
+    @property
+    def size(self) -> int:
+        """Number of elements of the value."""
+        return int(np.size(self.value))
+
+    @property
+    def dtype(self) -> np.dtype:
+        """NumPy dtype of the value (float64 for Python floats)."""
+        return np.result_type(self.value)
+
+    def __len__(self) -> int:
+        return len(self.value)
+
+    def item(self) -> float:
+        """The value as a Python float (the value must have exactly one element)."""
+        return float(np.asarray(self.value).item())
+
+    def numpy(self) -> np.ndarray:
+        """The value as a NumPy array."""
+        return np.asarray(self.value)
+
+    def __repr__(self) -> str:
+        label = f"{self.name}=" if self.name else ""
+        made_by = f", op={self.op.name}" if self.op is not None else ""
+        grad = "" if self.grad is None else f", grad={_short(_data(self.grad), 40)}"
+        return f"Node({label}{_short(self.value, 60)}{grad}{made_by})"
+
+    # ----------------------------------------------------------------- gradients
+    def backward(self, grad: Any = None, *, create_graph: bool = False,
+                 retain_grad: bool = True) -> None:
+        """Backward propagation (反向传播): fill ``.grad`` of every node that leads here.
+
+        - On a scalar output the seed gradient is 1; otherwise pass ``grad`` with the output's
+          shape.
+        - Leaves accumulate (``+=``) like PyTorch, so call ``zero_grad()`` between steps;
+          intermediate nodes get fresh gradients each call.
+        - ``retain_grad=False`` drops each intermediate gradient as soon as it has been used
+          (training does this; viz needs the default True to draw every edge).
+        - ``create_graph=True`` records the backward computation itself, so the gradients are
+          Nodes that can be differentiated again.
+        """
+        seed = _seed(self, grad, create_graph)
+        order = backward_order(self)
+        for node in order:
+            if node.op is not None:
+                node.grad = None  # intermediates start fresh; leaves accumulate
+        self.grad = seed
+        anomaly = _state.anomaly
+        with contextlib.ExitStack() as stack:
+            if not create_graph:
+                stack.enter_context(no_grad())
+            for node in order:
+                if node.op is None or node.grad is None:
+                    continue
+                grads = _input_grads(node, node.grad, create_graph)
+                if not retain_grad and node is not self:
+                    node.grad = None
+                for inp, g in zip(node.inputs, grads):
+                    if g is None or not inp.requires_grad:
+                        continue
+                    if g.__class__ is not float:
+                        g = _fit(g, inp)
+                        if anomaly:
+                            _check_finite(node.op, g, "backward")
+                    old = inp.grad
+                    if old is None:
+                        # a leaf must own its gradient: never a read-only broadcast view
+                        if inp.op is None and g.__class__ is np.ndarray and g.base is not None:
+                            g = g.copy()
+                        inp.grad = g
+                    else:
+                        inp.grad = old + g
+
+    def zero_grad(self) -> None:
+        """Forget this node's gradient (sets ``grad`` to None, as PyTorch's default does)."""
+        self.grad = None
+
+    cleargrad = zero_grad  # DeZero's name for the same thing
+
+    def detach(self) -> Node:
+        """A new leaf with the same value that is cut off from the graph (no gradient flows)."""
+        out = Node.__new__(Node)
+        _init(out, self.value, None, (), None, False)
+        out.name = self.name
+        return out
+
+    def requires_grad_(self, flag: bool = True) -> Node:
+        """Set ``requires_grad`` in place (leaves only) and return self, as in PyTorch."""
+        if self.op is not None:
+            raise ValueError("requires_grad_: only leaves can change requires_grad; "
+                             "use .detach() to cut an intermediate node off the graph")
+        self.requires_grad = bool(flag)
+        return self
+
+    # ----------------------------------------------------------------- comparisons
+    # Comparisons are not differentiable: they return plain booleans / boolean arrays,
+    # which backward code uses as masks (e.g. ReLU's x > 0).
+    def __gt__(self, other: Any) -> Any:
+        return self.value > _data(other)
+
+    def __ge__(self, other: Any) -> Any:
+        return self.value >= _data(other)
+
+    def __lt__(self, other: Any) -> Any:
+        return self.value < _data(other)
+
+    def __le__(self, other: Any) -> Any:
+        return self.value <= _data(other)
+
+    __hash__ = object.__hash__
+
+    # ----------------------------------------------------------------- operators
+    def __add__(self, other: Any) -> Node:
+        return _ops.add(self, other)
+
+    def __radd__(self, other: Any) -> Node:
+        return _ops.add(other, self)
+
+    def __sub__(self, other: Any) -> Node:
+        return _ops.sub(self, other)
+
+    def __rsub__(self, other: Any) -> Node:
+        return _ops.sub(other, self)
+
+    def __mul__(self, other: Any) -> Node:
+        return _ops.mul(self, other)
+
+    def __rmul__(self, other: Any) -> Node:
+        return _ops.mul(other, self)
+
+    def __truediv__(self, other: Any) -> Node:
+        return _ops.div(self, other)
+
+    def __rtruediv__(self, other: Any) -> Node:
+        return _ops.div(other, self)
+
+    def __pow__(self, other: Any) -> Node:
+        return _ops.pow(self, other)
+
+    def __rpow__(self, other: Any) -> Node:
+        return _ops.pow(other, self)
+
+    def __neg__(self) -> Node:
+        return _ops.neg(self)
+
+    def __pos__(self) -> Node:
+        return self
+
+    def __matmul__(self, other: Any) -> Node:
+        return _ops.matmul(self, other)
+
+    def __rmatmul__(self, other: Any) -> Node:
+        return _ops.matmul(other, self)
+
+    def __getitem__(self, index: Any) -> Node:
+        return _ops.getitem(self, index)
+
+    # ----------------------------------------------------------------- methods (as PyTorch)
+    def exp(self) -> Node:
+        """e**x, see `autograd.exp`."""
+        return _ops.exp(self)
+
+    def log(self) -> Node:
+        """Natural log, see `autograd.log`."""
+        return _ops.log(self)
+
+    def sqrt(self) -> Node:
+        """Square root, see `autograd.sqrt`."""
+        return _ops.sqrt(self)
+
+    def tanh(self) -> Node:
+        """Hyperbolic tangent, see `autograd.tanh`."""
+        return _ops.tanh(self)
+
+    def sigmoid(self) -> Node:
+        """Logistic sigmoid, see `autograd.sigmoid`."""
+        return _ops.sigmoid(self)
+
+    def relu(self) -> Node:
+        """max(x, 0), see `autograd.relu`."""
+        return _ops.relu(self)
+
+    def sum(self, axis: Any = None, keepdims: bool = False) -> Node:
+        """Sum over `axis` (all by default), see `autograd.sum`."""
+        return _ops.sum(self, axis, keepdims)
+
+    def mean(self, axis: Any = None, keepdims: bool = False) -> Node:
+        """Mean over `axis` (all by default), see `autograd.mean`."""
+        return _ops.mean(self, axis, keepdims)
+
+    def max(self, axis: Any = None, keepdims: bool = False) -> Node:
+        """Maximum over `axis` (all by default), see `autograd.max`."""
+        return _ops.max(self, axis, keepdims)
+
+    def reshape(self, *shape: Any) -> Node:
+        """Same values, new shape (``x.reshape(2, 3)`` or ``x.reshape((2, 3))``)."""
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        return _ops.reshape(self, shape)
+
+    def transpose(self, *axes: Any) -> Node:
+        """Permute axes (reverse them by default), see `autograd.transpose`."""
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = tuple(axes[0])
+        return _ops.transpose(self, axes or None)
+
+    @property
+    def T(self) -> Node:  # noqa: N802 - NumPy's and PyTorch's name
+        """Transpose (axes reversed)."""
+        return _ops.transpose(self, None)
+
+    def softmax(self, axis: int = -1) -> Node:
+        """Softmax along `axis`, see `autograd.softmax`."""
+        return _ops.softmax(self, axis)
+
+    def log_softmax(self, axis: int = -1) -> Node:
+        """log(softmax(x)) along `axis`, computed stably, see `autograd.log_softmax`."""
+        return _ops.log_softmax(self, axis)
+
+
+def _data(x: Any) -> Any:
+    """The plain value of a Node, or x itself."""
+    return x.value if x.__class__ is Node else x
+
+
+_new = object.__new__
+
+
+def _init(node: Node, value: Any, op: type[Op] | None, inputs: tuple, ctx: Any,
+          requires_grad: bool) -> None:
+    node.value = value
+    node.grad = None
+    node.name = None
+    node.op = op
+    node.inputs = inputs
+    node.ctx = ctx
+    node.id = next(_ids)
+    node.requires_grad = requires_grad
+    node.scope = _state.scope
+
+
+def as_node(x: Any) -> Node:
+    """`x` if it is a Node, else a constant leaf holding it (no gradient is computed for it)."""
+    if x.__class__ is Node:
+        return x
+    node = _new(Node)
+    _init(node, _as_value(x, "constant"), None, (), None, False)
+    return node
+
+
+def record(op: type[Op], value: Any, inputs: tuple[Node, ...], ctx: Any = ()) -> Node:
+    """Make the output node of `op` and, when gradients are wanted, remember how it was made.
+
+    Nothing is recorded under ``no_grad()`` or when no input requires a gradient: the result is
+    then a plain leaf, and the graph behind it can be freed.
+    """
+    node = _new(Node)
+    if _state.grad_enabled:
+        for inp in inputs:
+            if inp.requires_grad:
+                _init(node, value, op, inputs, ctx, True)
+                break
+        else:
+            _init(node, value, None, (), None, False)
+    else:
+        _init(node, value, None, (), None, False)
+    if _state.anomaly:
+        _check_finite(op, value, "forward")
+    return node
+
+
+def _seed(root: Node, grad: Any, create_graph: bool) -> Any:
+    if grad is None:
+        if np.size(root.value) != 1:
+            raise ValueError(
+                f"backward: the output has shape {np.shape(root.value)}, so the starting "
+                f"gradient is ambiguous; pass grad= an array of shape {np.shape(root.value)} "
+                f"(e.g. np.ones({np.shape(root.value)})) or reduce the output to a scalar "
+                f"first, e.g. y.sum().backward()")
+        seed: Any = 1.0 if root.value.__class__ is float else np.ones_like(root.value)
+    else:
+        seed = _data(grad)
+        seed = seed if seed.__class__ is float else _as_value(seed, "backward grad")
+        if np.shape(seed) != np.shape(root.value):
+            raise ValueError(f"backward: grad has shape {np.shape(seed)} but the output has "
+                             f"shape {np.shape(root.value)}; they must match")
+    if create_graph:
+        return as_node(seed)
+    return seed
+
+
+def _input_grads(node: Node, g: Any, create_graph: bool) -> tuple:
+    """Upstream gradient × local derivative for each input of `node` (not yet shape-fitted)."""
+    op = node.op
+    if create_graph:
+        if not op.twice_differentiable:
+            raise NotImplementedError(
+                f"backward(create_graph=True): the op '{op.name}' has no recordable backward; "
+                f"higher-order gradients through it are not supported")
+        return op.backward(as_node(g), node, node.ctx, *node.inputs)
+    return op.backward(g, node.value, node.ctx, *[inp.value for inp in node.inputs])
+
+
+def _fit(g: Any, inp: Node) -> Any:
+    """Undo broadcasting: sum a gradient back to the shape of the input it belongs to."""
+    shape = np.shape(inp.value)
+    if g.__class__ is Node:
+        return g if g.shape == shape else _ops.sum_to(g, shape)
+    if np.shape(g) == shape:
+        return g
+    return _ops.sum_to_array(g, shape)
+
+
+def _check_finite(op: type[Op], value: Any, phase: str) -> None:
+    data = _data(value)
+    if not np.all(np.isfinite(data)):
+        raise FloatingPointError(
+            f"detect_anomaly: {op.name} produced NaN or Inf in its {phase} pass "
+            f"(shape {np.shape(data)})")
+
+
+# --------------------------------------------------------------------- graph walks
+def backward_order(root: Node) -> list[Node]:
+    """Nodes that lead to `root` and need gradients, each after all of its consumers.
+
+    This is Kahn's algorithm on the reversed graph: count, for every node, how many consumers it
+    has inside this graph; start at the root; a node becomes ready once all its consumers have
+    been processed. So in ``b = a + a; c = b * b`` the node ``b`` is processed once, after ``c``
+    has sent it both contributions. Both passes are loops, never recursion.
+    """
+    consumers: dict[Node, int] = {root: 0}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        for inp in node.inputs:
+            if not inp.requires_grad:
+                continue
+            count = consumers.get(inp)
+            if count is None:
+                consumers[inp] = 1
+                stack.append(inp)
+            else:
+                consumers[inp] = count + 1
+    order = []
+    ready = [root]
+    while ready:
+        node = ready.pop()
+        order.append(node)
+        for inp in reversed(node.inputs):
+            if not inp.requires_grad:
+                continue
+            left = consumers[inp] - 1
+            consumers[inp] = left
+            if left == 0:
+                ready.append(inp)
+    return order
+
+
+def topological_order(root: Node) -> list[Node]:
+    """Every node that leads to `root` (constants included), inputs before outputs.
+
+    Deterministic: an iterative depth-first walk that visits inputs in order.
+    """
+    order: list[Node] = []
+    seen = {root}
+    stack: list[tuple[Node, int]] = [(root, 0)]
+    while stack:
+        node, i = stack[-1]
+        if i < len(node.inputs):
+            stack[-1] = (node, i + 1)
+            inp = node.inputs[i]
+            if inp not in seen:
+                seen.add(inp)
+                stack.append((inp, 0))
+        else:
+            stack.pop()
+            order.append(node)
+    return order
+
+
+class Step(NamedTuple):
+    """One step of the backward pass, as `backward_trace` reports it."""
+
+    node: Node
+    upstream: Any
+    contributions: tuple
+    local: tuple | None
+
+
+def backward_trace(root: Node, grad: Any = None) -> list[Step]:
+    """Replay the backward pass step by step without touching any ``.grad``.
+
+    Uses the engine's own order (`backward_order`) and each op's own backward, so a picture or
+    page built from it cannot disagree with ``root.backward()``. For scalar nodes ``local`` holds
+    the local derivatives ∂y/∂x_i (the backward of an upstream gradient of 1).
+    """
+    grads: dict[Node, Any] = {root: _seed(root, grad, False)}
+    steps = []
+    with no_grad():
+        for node in backward_order(root):
+            g = grads.get(node)
+            if node.op is None or g is None:
+                continue
+            raw = _input_grads(node, g, False)
+            contributions = tuple(None if (c is None or not inp.requires_grad) else _fit(c, inp)
+                                  for inp, c in zip(node.inputs, raw))
+            local = None
+            if np.size(node.value) == 1 and all(np.size(i.value) == 1 for i in node.inputs):
+                local = tuple(None if c is None else float(np.asarray(c).sum())
+                              for c in _input_grads(node, 1.0, False))
+            steps.append(Step(node, g, contributions, local))
+            for inp, c in zip(node.inputs, contributions):
+                if c is not None:
+                    grads[inp] = c if inp not in grads else grads[inp] + c
+    return steps
+
+
+# --------------------------------------------------------------------- modes
+@contextlib.contextmanager
+def no_grad() -> Iterator[None]:
+    """Inside this block nothing is recorded: results are plain leaves (as ``torch.no_grad``)."""
+    previous = _state.grad_enabled
+    _state.grad_enabled = False
+    try:
+        yield
+    finally:
+        _state.grad_enabled = previous
+
+
+@contextlib.contextmanager
+def enable_grad() -> Iterator[None]:
+    """Turn recording back on inside a ``no_grad()`` block."""
+    previous = _state.grad_enabled
+    _state.grad_enabled = True
+    try:
+        yield
+    finally:
+        _state.grad_enabled = previous
+
+
+def is_grad_enabled() -> bool:
+    """Whether operations are being recorded right now."""
+    return _state.grad_enabled
+
+
+@contextlib.contextmanager
+def detect_anomaly() -> Iterator[None]:
+    """Check every forward value and backward gradient; name the first op that makes NaN/Inf.
+
+    Raises ``FloatingPointError("detect_anomaly: log produced NaN or Inf in its forward pass")``.
+    Slower, so only for debugging, as ``torch.autograd.detect_anomaly``.
+    """
+    previous = _state.anomaly
+    _state.anomaly = True
+    try:
+        with np.errstate(all="ignore"):
+            yield
+    finally:
+        _state.anomaly = previous
+
+
+@contextlib.contextmanager
+def scope(name: str) -> Iterator[None]:
+    """Tag every node made inside with ``node.scope`` (e.g. "Affine1"), so viz can group a layer.
+
+    Nested scopes are joined with "/".
+    """
+    previous = _state.scope
+    _state.scope = str(name) if previous is None else f"{previous}/{name}"
+    try:
+        yield
+    finally:
+        _state.scope = previous
+
+
+# ops imports Node from this module; imported last so the operators above can call it.
+from autograd import ops as _ops  # noqa: E402
