@@ -1,0 +1,64 @@
+"""Pictures of autograd graphs, drawn like the figures of "Deep Learning from Scratch" ch. 5.
+
+Op nodes are circles with their symbol (×, +, exp, ReLU, ...), parameters are blue boxes,
+inputs and constants plain text; each edge shows the forward value above and, after
+``backward()``, the gradient below in red::
+
+    import viz
+    price.backward()
+    viz.draw(price)                     # inline in Jupyter
+    viz.render(price, "price.png")      # .png / .svg / .pdf / .dot by suffix
+    viz.backward_steps(price).save_gif("backward.gif")
+
+Common options (all keyword-only): ``show`` ("both" | "values" | "grads"), ``precision``
+(significant digits, default 4), ``params`` ({name: Node}), ``group`` (frame each
+``autograd.scope``), ``collapse_scopes`` (one box per scope), ``max_nodes`` (fold the rest,
+default 300, ``None`` for no limit), ``rankdir`` ("LR").
+
+Rendering uses ``pygraphviz`` (``pip install pygraphviz``, bundles Graphviz) or a system
+``dot``; DOT text needs neither.
+"""
+
+from .dot import layout_to_dot, to_dot
+from .labels import format_number, format_value
+from .layout import (
+    DEFAULT_MAX_NODES,
+    GraphLayout,
+    LayoutCluster,
+    LayoutEdge,
+    LayoutNode,
+    build_layout,
+)
+from .render import (
+    Drawing,
+    GraphvizNotFoundError,
+    backend,
+    dot_to_bytes,
+    draw,
+    render,
+    render_svg,
+)
+from .steps import BackwardSteps, Frame, backward_steps
+
+__all__ = [
+    "DEFAULT_MAX_NODES",
+    "BackwardSteps",
+    "Drawing",
+    "Frame",
+    "GraphLayout",
+    "GraphvizNotFoundError",
+    "LayoutCluster",
+    "LayoutEdge",
+    "LayoutNode",
+    "backend",
+    "backward_steps",
+    "build_layout",
+    "dot_to_bytes",
+    "draw",
+    "format_number",
+    "format_value",
+    "layout_to_dot",
+    "render",
+    "render_svg",
+    "to_dot",
+]

@@ -1,0 +1,126 @@
+"""Text for the picture: numbers, array summaries, and escaping.
+
+Everything a user controls (node names, scope names, parameter names) reaches DOT, HTML-like
+labels and SVG only through :func:`html_text` or :func:`dot_string`, so a name like
+``</script>`` or ``a"b{c}`` is drawn as text and can never become DOT or HTML syntax.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+__all__ = ["format_number", "format_value", "html_text", "dot_string", "shape_text"]
+
+#: Arrays with at most this many elements are printed in full; bigger ones are summarised,
+#: because an edge label with thousands of numbers is unreadable and slow to lay out.
+MAX_ARRAY_VALUES = 6
+
+
+def format_number(x: float, precision: int = 4) -> str:
+    """Format one number with ``precision`` significant digits.
+
+    ``715.0000000000001`` -> ``"715"``, ``2.2000000000000006`` -> ``"2.2"``: float noise from
+    the backward pass would otherwise hide the textbook's numbers.
+    """
+    x = float(x)
+    if math.isnan(x):
+        return "nan"
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    text = f"{x:.{precision}g}"
+    # -0.0 is a rounding artefact (e.g. -1e-20 at 4 digits); a learner would read it as a bug.
+    return "0" if text in ("-0", "-0.0") else text
+
+
+def shape_text(shape: tuple[int, ...]) -> str:
+    """``(2, 3)`` -> ``"(2, 3)"``; ``(5,)`` -> ``"(5,)"`` (Python's own spelling)."""
+    return str(tuple(int(d) for d in shape))
+
+
+def _plain(value: Any) -> Any:
+    """Unwrap what may sit in ``.value``/``.grad``: a Node after create_graph, 0-d arrays."""
+    inner = getattr(value, "value", None)
+    if inner is not None and hasattr(value, "inputs"):
+        value = inner  # a gradient that is itself a Node (backward(create_graph=True))
+    return value
+
+
+def format_value(value: Any, precision: int = 4) -> str:
+    """Short text for a scalar or array value: never more than a handful of numbers.
+
+    Scalars: ``"715"``. Small arrays: ``"[1, 2.5, 3]"``, with the shape first when not 1-D
+    (``"(2, 2) [1, 2, 3, 4]"``). Big arrays: shape and summary statistics
+    (``"(100, 784) μ=0.01 σ=0.98"``).
+    """
+    value = _plain(value)
+    if value is None:
+        return ""
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        # Not numeric (should not happen with the engine); still show something readable.
+        return str(value)
+    if arr.ndim == 0:
+        return format_number(arr.item(), precision)
+    if arr.size == 0:
+        return f"{shape_text(arr.shape)} empty"
+    if arr.size <= MAX_ARRAY_VALUES:
+        numbers = ", ".join(format_number(v, precision) for v in arr.ravel())
+        prefix = "" if arr.ndim == 1 else shape_text(arr.shape) + " "
+        return f"{prefix}[{numbers}]"
+    # Summary: mean and spread say more about a weight matrix than its first few entries.
+    mean = format_number(float(arr.mean()), precision)
+    std = format_number(float(arr.std()), precision)
+    return f"{shape_text(arr.shape)} μ={mean} σ={std}"
+
+
+_HTML_ESCAPES = {
+    "&": "&amp;",
+    "<": "&lt;",
+    ">": "&gt;",
+    '"': "&quot;",
+    "'": "&#39;",
+    # Graphviz HTML labels treat a raw newline as whitespace; show it as the two characters
+    # "\n" so a name with a newline is visibly different from one with a space.
+    "\n": "\\n",
+    "\r": "\\r",
+    "\t": "\\t",
+}
+
+
+def html_text(text: str) -> str:
+    """Escape ``text`` for a Graphviz HTML-like label (and hence for the SVG it produces)."""
+    out = []
+    for ch in str(text):
+        if ch in _HTML_ESCAPES:
+            out.append(_HTML_ESCAPES[ch])
+        elif ord(ch) < 32 or ord(ch) == 127:
+            # Other control characters are invalid in XML; show their code instead.
+            out.append(f"\\x{ord(ch):02x}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def dot_string(text: str) -> str:
+    """Quote ``text`` as a DOT string literal (for tooltips and other non-HTML attributes).
+
+    Backslash is doubled because Graphviz expands ``\\N``, ``\\G``, ``\\l`` ... in these
+    strings; newlines become ``\\n``, which Graphviz shows as a line break in tooltips.
+    """
+    out = []
+    for ch in str(text):
+        if ch == "\\":
+            out.append("\\\\")
+        elif ch == '"':
+            out.append('\\"')
+        elif ch == "\n":
+            out.append("\\n")
+        elif ord(ch) < 32 or ord(ch) == 127:
+            out.append(" ")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'

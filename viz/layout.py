@@ -1,0 +1,458 @@
+"""From an autograd graph to a drawing plan: which boxes, which arrows, which labels.
+
+:func:`build_layout` does all the graph work (walk, naming, scope grouping, folding big
+graphs) and returns a :class:`GraphLayout`, a plain data object with no Graphviz in it. The DOT
+writer (:mod:`viz.dot`), the backward-pass animation (:mod:`viz.steps`) and a future HTML
+explorer all start from it, so every picture of a graph agrees on ids, labels and folding.
+
+Ids are derived from ``Node.id`` (``node7``, ``edge3_7``, ``scope0``, ``cluster_0``,
+``folded``, ``output``) and become the ``id`` attributes of the SVG elements.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import autograd
+
+from .labels import format_value, shape_text
+
+__all__ = [
+    "DEFAULT_MAX_NODES",
+    "GraphLayout",
+    "LayoutCluster",
+    "LayoutEdge",
+    "LayoutNode",
+    "build_layout",
+]
+
+#: Default ``max_nodes``: Graphviz needs seconds for a few hundred labelled nodes and the
+#: result is unreadable beyond that anyway. ``max_nodes=None`` draws everything.
+DEFAULT_MAX_NODES = 300
+
+SHOW_CHOICES = ("both", "values", "grads")
+RANKDIRS = ("LR", "RL", "TB", "BT")
+
+
+@dataclass(frozen=True)
+class LayoutNode:
+    """One box or circle in the picture.
+
+    ``kind`` is ``"op"`` (circle with the op symbol), ``"param"`` (leaf with
+    ``requires_grad=True``), ``"input"`` (leaf without gradient: data or a constant),
+    ``"scope"`` (a collapsed layer), ``"folded"`` (the nodes cut off by ``max_nodes``) or
+    ``"output"`` (the marker the root's value flows into).
+    """
+
+    id: str
+    kind: str
+    label: str
+    detail: str = ""
+    tooltip: str = ""
+    node_id: int | None = None
+    scope: str | None = None
+    highlight: str = ""
+
+
+@dataclass(frozen=True)
+class LayoutEdge:
+    """One arrow, carrying the value of ``tail_node`` forward and its gradient backward.
+
+    The label has up to four rows: ``value`` (black), ``grad`` (red), ``calc`` (how the
+    gradient was computed, animation only) and ``total`` (where contributions from several
+    paths were summed, animation only). Empty rows are left out; rows named in ``ghost`` are
+    drawn invisible so that every animation frame has the same layout.
+    """
+
+    id: str
+    tail: str
+    head: str
+    tail_node: int
+    head_node: int | None
+    slot: int | None
+    value: str = ""
+    grad: str = ""
+    calc: str = ""
+    total: str = ""
+    ghost: frozenset[str] = frozenset()
+    highlight: str = ""
+
+
+@dataclass(frozen=True)
+class LayoutCluster:
+    """A dashed frame around the nodes of one ``autograd.scope`` (``group=True``)."""
+
+    id: str
+    path: str
+    label: str
+    parent: str | None
+    members: tuple[str, ...]
+
+
+@dataclass
+class GraphLayout:
+    """Everything needed to draw one graph; see :func:`build_layout`."""
+
+    nodes: list[LayoutNode]
+    edges: list[LayoutEdge]
+    clusters: list[LayoutCluster] = field(default_factory=list)
+    note: str = ""
+    caption: tuple[str, ...] = ()
+    rankdir: str = "LR"
+    total_nodes: int = 0
+    folded_nodes: int = 0
+    #: engine ``Node.id`` -> id of the element that draws it (``"node7"``, ``"scope0"``,
+    #: ``"folded"``): lets a click, a highlight or an animation find a node's box.
+    units: dict[int, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (lists, strings, ints) for embedding next to the SVG."""
+        return {
+            "nodes": [_node_dict(n) for n in self.nodes],
+            "edges": [_edge_dict(e) for e in self.edges],
+            "clusters": [
+                {
+                    "id": c.id,
+                    "path": c.path,
+                    "label": c.label,
+                    "parent": c.parent,
+                    "members": list(c.members),
+                }
+                for c in self.clusters
+            ],
+            "note": self.note,
+            "caption": list(self.caption),
+            "rankdir": self.rankdir,
+            "total_nodes": self.total_nodes,
+            "folded_nodes": self.folded_nodes,
+            "units": {str(k): v for k, v in self.units.items()},
+        }
+
+
+def _node_dict(n: LayoutNode) -> dict[str, Any]:
+    return {
+        "id": n.id,
+        "kind": n.kind,
+        "label": n.label,
+        "detail": n.detail,
+        "tooltip": n.tooltip,
+        "node_id": n.node_id,
+        "scope": n.scope,
+    }
+
+
+def _edge_dict(e: LayoutEdge) -> dict[str, Any]:
+    return {
+        "id": e.id,
+        "tail": e.tail,
+        "head": e.head,
+        "tail_node": e.tail_node,
+        "head_node": e.head_node,
+        "slot": e.slot,
+        "value": e.value,
+        "grad": e.grad,
+    }
+
+
+def check_root(root: Any, caller: str) -> None:
+    """Fail early with a clear message when ``root`` is not an autograd Node."""
+    if not (hasattr(root, "inputs") and hasattr(root, "id") and hasattr(root, "value")):
+        raise TypeError(
+            f"{caller}: expected an autograd.Node (the output of a computation), "
+            f"got {type(root).__name__}"
+        )
+
+
+def _check_options(show: str, precision: int, max_nodes: int | None, rankdir: str) -> None:
+    if show not in SHOW_CHOICES:
+        raise ValueError(f"show={show!r}: choose one of {', '.join(map(repr, SHOW_CHOICES))}")
+    if not isinstance(precision, int) or precision < 1:
+        raise ValueError(f"precision={precision!r}: use a whole number of significant digits >= 1")
+    if max_nodes is not None and (not isinstance(max_nodes, int) or max_nodes < 1):
+        raise ValueError(f"max_nodes={max_nodes!r}: use a positive int, or None to draw all nodes")
+    if rankdir not in RANKDIRS:
+        raise ValueError(f"rankdir={rankdir!r}: choose one of {', '.join(RANKDIRS)}")
+
+
+def param_names(params: Mapping[str, Any] | None) -> dict[int, str]:
+    if params is None:
+        return {}
+    if not isinstance(params, Mapping):
+        raise TypeError(
+            "params: expected a dict {name: Node} (like torchviz make_dot(params=...)), "
+            f"got {type(params).__name__}"
+        )
+    names: dict[int, str] = {}
+    for name, node in params.items():
+        if not hasattr(node, "id"):
+            raise TypeError(
+                f"params[{name!r}]: expected an autograd.Node, got {type(node).__name__}"
+            )
+        names[node.id] = str(name)
+    return names
+
+
+def _op_symbol(node: Any) -> str:
+    op = node.op
+    return str(getattr(op, "symbol", None) or getattr(op, "name", None) or type(op).__name__)
+
+
+def leaf_label(node: Any, name: str | None, precision: int) -> str:
+    """A leaf's text: its name, else its value (a constant like ``2``) or its shape."""
+    if name:
+        return name
+    if node.ndim == 0:
+        return format_value(node.value, precision)
+    return shape_text(node.shape)
+
+
+def node_label(node: Any, names: Mapping[int, str], precision: int) -> str:
+    """Short human name for any node, used in captions: name, else symbol or value."""
+    name = names.get(node.id) or node.name
+    if node.op is None:
+        return leaf_label(node, name, precision)
+    return name or f"{_op_symbol(node)} output"
+
+
+def build_layout(
+    root: Any,
+    *,
+    show: str = "both",
+    precision: int = 4,
+    params: Mapping[str, Any] | None = None,
+    group: bool = False,
+    collapse_scopes: bool = False,
+    max_nodes: int | None = DEFAULT_MAX_NODES,
+    rankdir: str = "LR",
+) -> GraphLayout:
+    """Plan the drawing of the graph that produced ``root``.
+
+    Args:
+        root: the output Node; everything it was computed from is drawn.
+        show: ``"both"`` (values above, gradients below in red), ``"values"`` or ``"grads"``.
+        precision: significant digits for numbers (715.0000000000001 -> ``715``).
+        params: ``{name: Node}`` naming nodes (overrides ``Node.name``), as in torchviz.
+        group: frame the nodes of each ``autograd.scope`` (nested scopes nest).
+        collapse_scopes: draw each top-level scope as a single box.
+        max_nodes: draw at most this many nodes, the ones nearest the root; the rest are
+            folded into one ``"… N nodes folded"`` box and a note says so. ``None``: no limit.
+        rankdir: Graphviz direction, ``"LR"`` as in the textbook.
+    """
+    check_root(root, "viz.build_layout")
+    _check_options(show, precision, max_nodes, rankdir)
+    names = param_names(params)
+    # Sorting by the creation counter gives an order that does not depend on how the engine
+    # walks the graph, so goldens survive engine refactors; inputs always precede outputs.
+    order = sorted(autograd.topological_order(root), key=lambda n: n.id)
+
+    # 1. Map every engine node to the unit that draws it: itself, or its collapsed scope.
+    unit_of: dict[int, str] = {}
+    scope_units: dict[str, str] = {}  # top-level scope name -> "scope{k}"
+    for node in order:
+        top = node.scope.split("/", 1)[0] if (collapse_scopes and node.scope) else None
+        if top is None:
+            unit_of[node.id] = f"node{node.id}"
+        else:
+            if top not in scope_units:
+                scope_units[top] = f"scope{len(scope_units)}"
+            unit_of[node.id] = scope_units[top]
+
+    # 2. Fold everything but the max_nodes units nearest the root (breadth-first from it).
+    n_units = len(set(unit_of.values()))
+    folded_units: set[str] = set()
+    if max_nodes is not None and n_units > max_nodes:
+        unit_inputs: dict[str, list[str]] = {}
+        for node in order:
+            hu = unit_of[node.id]
+            ins = unit_inputs.setdefault(hu, [])
+            for x in node.inputs:
+                tu = unit_of[x.id]
+                if tu != hu:
+                    ins.append(tu)
+        keep = {unit_of[root.id]}
+        queue = deque([unit_of[root.id]])
+        while queue and len(keep) < max_nodes:
+            for tu in unit_inputs.get(queue.popleft(), ()):
+                if tu not in keep:
+                    keep.add(tu)
+                    queue.append(tu)
+                    if len(keep) >= max_nodes:
+                        break
+        folded_units = set(unit_of.values()) - keep
+        for node in order:
+            if unit_of[node.id] in folded_units:
+                unit_of[node.id] = "folded"
+
+    # 3. Nodes.
+    nodes: list[LayoutNode] = []
+    emitted: set[str] = set()
+    scope_members: dict[str, list[Any]] = {}
+    folded_count = 0
+    for node in order:
+        unit = unit_of[node.id]
+        if unit == "folded":
+            folded_count += 1
+        elif unit.startswith("scope"):
+            scope_members.setdefault(unit, []).append(node)
+        if unit in emitted:
+            continue
+        emitted.add(unit)
+        if unit.startswith("node"):
+            nodes.append(_plain_node(node, unit, names, precision, group))
+        else:
+            # Placeholder; filled in below once all members are known.
+            nodes.append(
+                LayoutNode(id=unit, kind="scope" if unit != "folded" else "folded", label="")
+            )
+    scope_name = {u: s for s, u in scope_units.items()}
+    for i, lnode in enumerate(nodes):
+        if lnode.kind == "scope":
+            nodes[i] = _scope_node(lnode.id, scope_name[lnode.id], scope_members[lnode.id], names)
+        elif lnode.kind == "folded":
+            nodes[i] = LayoutNode(
+                id="folded",
+                kind="folded",
+                label=f"… {folded_count} nodes folded",
+                tooltip=f"{folded_count} nodes further from the output are not drawn "
+                f"(max_nodes={max_nodes})",
+            )
+
+    # 4. Edges: one per (input slot) between drawn nodes; edges touching a scope box or the
+    # folded box are merged per (value, box), since they would carry identical labels.
+    want_value = show in ("both", "values")
+    want_grad = show in ("both", "grads")
+    edges: list[LayoutEdge] = []
+    merged: set[tuple[int, str]] = set()
+    for node in order:
+        hu = unit_of[node.id]
+        if hu == "folded":
+            continue
+        n_in = len(node.inputs)
+        for slot, x in enumerate(node.inputs):
+            tu = unit_of[x.id]
+            if tu == hu:
+                continue  # inside a collapsed scope
+            plain = tu.startswith("node") and hu.startswith("node")
+            if plain:
+                repeated = n_in > 1 and sum(1 for y in node.inputs if y is x) > 1
+                eid = f"edge{x.id}_{node.id}" + (f"_{slot}" if repeated else "")
+            else:
+                key = (x.id, hu)
+                if key in merged:
+                    continue
+                merged.add(key)
+                head_key = str(node.id) if hu.startswith("node") else hu
+                eid = f"edge{x.id}_{head_key}"
+            edges.append(
+                LayoutEdge(
+                    id=eid,
+                    tail=tu,
+                    head=hu,
+                    tail_node=x.id,
+                    head_node=node.id,
+                    slot=slot,
+                    value=format_value(x.value, precision) if want_value else "",
+                    grad=format_value(x.grad, precision) if want_grad else "",
+                )
+            )
+
+    # 5. The output marker, as in the textbook: the root's value leaves to the right, the
+    # seed gradient (1) comes back in.
+    out_name = names.get(root.id) or root.name or "output"
+    nodes.append(
+        LayoutNode(id="output", kind="output", label=out_name, tooltip="the output of the graph")
+    )
+    edges.append(
+        LayoutEdge(
+            id=f"edge{root.id}_output",
+            tail=unit_of[root.id],
+            head="output",
+            tail_node=root.id,
+            head_node=None,
+            slot=None,
+            value=format_value(root.value, precision) if want_value else "",
+            grad=format_value(root.grad, precision) if want_grad else "",
+        )
+    )
+
+    clusters = _clusters(nodes) if group else []
+    note = ""
+    if folded_count:
+        note = (
+            f"Note: {len(order)} nodes; showing the {len(order) - folded_count} nearest the "
+            f"output, {folded_count} folded (max_nodes={max_nodes})"
+        )
+    return GraphLayout(
+        nodes=nodes,
+        edges=edges,
+        clusters=clusters,
+        note=note,
+        rankdir=rankdir,
+        total_nodes=len(order),
+        folded_nodes=folded_count,
+        units=unit_of,
+    )
+
+
+def _plain_node(
+    node: Any, unit: str, names: Mapping[int, str], precision: int, group: bool
+) -> LayoutNode:
+    name = names.get(node.id) or node.name
+    scope = node.scope if group else None
+    if node.op is None:
+        kind = "param" if node.requires_grad else "input"
+        label = leaf_label(node, name, precision)
+        what = "parameter (requires_grad)" if node.requires_grad else "input / constant"
+        tooltip = f"{label}: {what}, shape {shape_text(node.shape)}"
+        return LayoutNode(unit, kind, label, "", tooltip, node.id, scope)
+    op = node.op
+    formula = getattr(op, "formula", "")
+    derivative = getattr(op, "derivative", "")
+    tooltip = f"{getattr(op, 'name', _op_symbol(node))}: {formula}"
+    if derivative:
+        tooltip += f"\n{derivative}"
+    tooltip += f"\nshape {shape_text(node.shape)}"
+    return LayoutNode(unit, "op", _op_symbol(node), name or "", tooltip, node.id, scope)
+
+
+def _scope_node(unit: str, scope: str, members: list[Any], names: Mapping[int, str]) -> LayoutNode:
+    n_ops = sum(1 for n in members if n.op is not None)
+    params = [n for n in members if n.op is None and n.requires_grad]
+    shown = [f"{names.get(p.id) or p.name or 'param'} {shape_text(p.shape)}" for p in params[:3]]
+    if len(params) > 3:
+        shown.append(f"+{len(params) - 3} more")
+    detail = f"{n_ops} ops" + (" · " + ", ".join(shown) if shown else "")
+    tooltip = f"scope {scope}: {len(members)} nodes collapsed"
+    return LayoutNode(unit, "scope", scope, detail, tooltip, None, None)
+
+
+def _clusters(nodes: list[LayoutNode]) -> list[LayoutCluster]:
+    """Nested frames for scope paths ``"A"``, ``"A/B"``, numbered by first appearance."""
+    ids: dict[str, str] = {}
+    members: dict[str, list[str]] = {}
+    for n in nodes:
+        if not n.scope:
+            continue
+        parts = n.scope.split("/")
+        for depth in range(1, len(parts) + 1):
+            path = "/".join(parts[:depth])
+            if path not in ids:
+                ids[path] = f"cluster_{len(ids)}"
+                members[path] = []
+        members[n.scope].append(n.id)
+    out = []
+    for path, cid in ids.items():
+        parent = path.rsplit("/", 1)[0] if "/" in path else None
+        out.append(
+            LayoutCluster(
+                id=cid,
+                path=path,
+                label=path.rsplit("/", 1)[-1],
+                parent=ids[parent] if parent else None,
+                members=tuple(members[path]),
+            )
+        )
+    return out
