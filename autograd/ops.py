@@ -1,4 +1,4 @@
-"""The operations the graph records. One class per op: forward formula and local derivative together.
+"""The ops the graph records: one class per op, forward formula and local derivative together.
 
 Read any class top to bottom: ``formula`` and ``derivative`` state the math, ``forward`` computes
 the output from plain numbers or arrays, ``backward`` returns ``upstream gradient × local
@@ -116,7 +116,7 @@ class Sub(Op):
 
 
 class Mul(Op):
-    """Multiply node (乘法节点): each input receives the upstream gradient times the *other* input."""
+    """Multiply node (乘法节点): each input gets the upstream gradient times the *other* input."""
 
     name, symbol = "mul", "×"
     formula = "y = a × b"
@@ -181,7 +181,7 @@ class PowConst(Op):
 
 
 def _real_power(a, b):
-    """a ** b that stays real: Python floats give complex numbers for (-8.0) ** (1/3); NaN, as NumPy."""
+    """a ** b kept real: Python gives a complex number for (-8.0) ** (1/3); NumPy gives NaN."""
     y = a ** b
     return math.nan if y.__class__ is complex else y
 
@@ -355,7 +355,7 @@ class Mean(Op):
     def backward(g, y, ctx, x):
         axis, keepdims = ctx
         m, shape = _on(g), _shape(x)
-        n = math.prod(shape) // max(1, math.prod(np.shape(_data(y))))
+        n = math.prod(shape) // (math.prod(np.shape(_data(y))) or 1)
         if not keepdims:
             g = m.reshape(g, _kept_shape(shape, axis))
         return (m.broadcast_to(g / n, shape),)
@@ -635,10 +635,17 @@ def matmul(a: Any, b: Any) -> Node:
     inner_b = sb[0] if len(sb) == 1 else sb[-2]
     if sa[-1] != inner_b:
         raise ValueError(f"matmul: shapes {sa} and {sb} do not align ({sa[-1]} != {inner_b})")
-    if len(sa) == 1:  # (n,) @ B  ==  ((1, n) @ B) without its first axis
-        return reshape(matmul(reshape(a, (1, sa[0])), b), sb[:-2] + sb[-1:])
-    if len(sb) == 1:  # A @ (n,)  ==  (A @ (n, 1)) without its last axis
-        return reshape(matmul(a, reshape(b, (sb[0], 1))), sa[:-1])
+    if len(sa) == 1 or len(sb) == 1:
+        # a vector is a (1, n) row on the left, an (n, 1) column on the right; that axis is
+        # dropped from the result again, as NumPy does
+        out = matmul(reshape(a, (1, sa[0])) if len(sa) == 1 else a,
+                     reshape(b, (sb[0], 1)) if len(sb) == 1 else b)
+        shape = list(out.shape)
+        if len(sb) == 1:
+            del shape[-1]
+        if len(sa) == 1:
+            del shape[-1 if len(sb) == 1 else -2]
+        return reshape(out, tuple(shape))
     try:
         value = a.value @ b.value
     except ValueError:

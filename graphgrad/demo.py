@@ -1,0 +1,29 @@
+"""`make demo`: the textbook's apple/orange purchase as a graph, backpropagated and printed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from autograd import Node
+
+
+def apple_orange() -> tuple[Node, dict[str, Node]]:
+    """Build the textbook's apple/orange graph (Fig. 5-17) and run backward."""
+    apple, apple_num = Node(100, name="apple"), Node(2, name="apple_num")
+    orange, orange_num = Node(150, name="orange"), Node(3, name="orange_num")
+    tax = Node(1.1, name="tax")
+    price = (apple * apple_num + orange * orange_num) * tax
+    price.name = "price"
+    price.backward()
+    leaves = {n.name: n for n in (apple, apple_num, orange, orange_num, tax)}
+    return price, leaves
+
+
+def run(out: Path) -> int:
+    """Print the apple/orange values and gradients (and, later, pictures and training)."""
+    price, leaves = apple_orange()
+    print("Apple/orange purchase (Deep Learning from Scratch, 5.4):")
+    print(f"  price = (apple*apple_num + orange*orange_num) * tax = {price.value:g}")
+    for name, node in leaves.items():
+        print(f"  d price / d {name:<10} = {node.grad:g}")
+    return 0
