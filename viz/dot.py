@@ -21,6 +21,9 @@ GHOST_COLOR = "transparent"
 
 _NODE_STYLE = {
     "op": 'shape=circle style=filled fillcolor="white" color="black" margin=0.04',
+    # Long symbols (Affine, Softmax-with-Loss) make huge circles; the textbook draws layers
+    # as boxes anyway.
+    "layer": 'shape=box style="rounded,filled" fillcolor="white" color="black"',
     "param": 'shape=box style="rounded,filled" fillcolor="#dbeafe" color="#1d4ed8"',
     "input": 'shape=plaintext fillcolor="white"',
     "scope": 'shape=box3d style=filled fillcolor="#f3f4f6" color="#4b5563"',
@@ -51,7 +54,10 @@ def _node_label(n: LayoutNode) -> str:
 
 
 def _node_stmt(n: LayoutNode, indent: str) -> str:
-    attrs = [f'id="{n.id}"', _NODE_STYLE[n.kind], f"label={_node_label(n)}"]
+    style = n.kind
+    if style == "op" and len(n.label) > 4:
+        style = "layer"
+    attrs = [f'id="{n.id}"', _NODE_STYLE[style], f"label={_node_label(n)}"]
     if n.tooltip:
         attrs.append(f"tooltip={dot_string(n.tooltip)}")
     if n.highlight:

@@ -77,50 +77,47 @@ def format_value(value: Any, precision: int = 4) -> str:
     return f"{shape_text(arr.shape)} μ={mean} σ={std}"
 
 
-_HTML_ESCAPES = {
-    "&": "&amp;",
-    "<": "&lt;",
-    ">": "&gt;",
-    '"': "&quot;",
-    "'": "&#39;",
-    # Graphviz HTML labels treat a raw newline as whitespace; show it as the two characters
-    # "\n" so a name with a newline is visibly different from one with a space.
-    "\n": "\\n",
-    "\r": "\\r",
-    "\t": "\\t",
-}
+# One translation table per target, built once: str.translate is fast enough for 100k labels.
+_HTML_TABLE = {c: f"\\x{c:02x}" for c in (*range(32), 127)}  # invalid in XML: show the code
+_HTML_TABLE.update(
+    {
+        ord("&"): "&amp;",
+        ord("<"): "&lt;",
+        ord(">"): "&gt;",
+        ord('"'): "&quot;",
+        ord("'"): "&#39;",
+        # Graphviz HTML labels treat a raw newline as a space; show it as the two characters
+        # "\\n" so a name with a newline is visibly different from one with a space.
+        ord("\n"): "\\n",
+        ord("\r"): "\\r",
+        ord("\t"): "\\t",
+    }
+)
+_DOT_TABLE = {c: " " for c in (*range(32), 127)}
+_DOT_TABLE.update(
+    {
+        # Graphviz keeps entities it finds in plain strings, so escaping &, <, > here keeps
+        # "&amp;" in a name as text in the SVG and keeps raw markup out of the DOT file.
+        ord("&"): "&amp;",
+        ord("<"): "&lt;",
+        ord(">"): "&gt;",
+        ord('"'): "&quot;",
+        ord("\\"): "\\\\",
+        ord("\n"): "\\n",
+    }
+)
 
 
 def html_text(text: str) -> str:
     """Escape ``text`` for a Graphviz HTML-like label (and hence for the SVG it produces)."""
-    out = []
-    for ch in str(text):
-        if ch in _HTML_ESCAPES:
-            out.append(_HTML_ESCAPES[ch])
-        elif ord(ch) < 32 or ord(ch) == 127:
-            # Other control characters are invalid in XML; show their code instead.
-            out.append(f"\\x{ord(ch):02x}")
-        else:
-            out.append(ch)
-    return "".join(out)
+    return str(text).translate(_HTML_TABLE)
 
 
 def dot_string(text: str) -> str:
     """Quote ``text`` as a DOT string literal (for tooltips and other non-HTML attributes).
 
-    Backslash is doubled because Graphviz expands ``\\N``, ``\\G``, ``\\l`` ... in these
+    Markup characters become entities (Graphviz copies them into the SVG unchanged); a
+    backslash is doubled because Graphviz expands ``\\N``, ``\\G``, ``\\l`` ... in these
     strings; newlines become ``\\n``, which Graphviz shows as a line break in tooltips.
     """
-    out = []
-    for ch in str(text):
-        if ch == "\\":
-            out.append("\\\\")
-        elif ch == '"':
-            out.append('\\"')
-        elif ch == "\n":
-            out.append("\\n")
-        elif ord(ch) < 32 or ord(ch) == 127:
-            out.append(" ")
-        else:
-            out.append(ch)
-    return '"' + "".join(out) + '"'
+    return '"' + str(text).translate(_DOT_TABLE) + '"'

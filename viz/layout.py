@@ -214,7 +214,7 @@ def node_label(node: Any, names: Mapping[int, str], precision: int) -> str:
     name = names.get(node.id) or node.name
     if node.op is None:
         return leaf_label(node, name, precision)
-    return name or f"{_op_symbol(node)} output"
+    return name or f"output of {_op_symbol(node)}"
 
 
 def build_layout(
@@ -406,7 +406,7 @@ def _plain_node(
         kind = "param" if node.requires_grad else "input"
         label = leaf_label(node, name, precision)
         what = "parameter (requires_grad)" if node.requires_grad else "input / constant"
-        tooltip = f"{label}: {what}, shape {shape_text(node.shape)}"
+        tooltip = f"{label}: {what}, {_shape_words(node.shape)}"
         return LayoutNode(unit, kind, label, "", tooltip, node.id, scope)
     op = node.op
     formula = getattr(op, "formula", "")
@@ -414,8 +414,12 @@ def _plain_node(
     tooltip = f"{getattr(op, 'name', _op_symbol(node))}: {formula}"
     if derivative:
         tooltip += f"\n{derivative}"
-    tooltip += f"\nshape {shape_text(node.shape)}"
+    tooltip += f"\n{_shape_words(node.shape)}"
     return LayoutNode(unit, "op", _op_symbol(node), name or "", tooltip, node.id, scope)
+
+
+def _shape_words(shape: tuple[int, ...]) -> str:
+    return "scalar" if shape == () else f"shape {shape_text(shape)}"
 
 
 def _scope_node(unit: str, scope: str, members: list[Any], names: Mapping[int, str]) -> LayoutNode:
