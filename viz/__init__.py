@@ -29,7 +29,7 @@ from .layout import (
     LayoutNode,
     build_layout,
 )
-from .render import (
+from .backends import (
     Drawing,
     GraphvizNotFoundError,
     backend,

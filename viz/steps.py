@@ -30,7 +30,7 @@ from .layout import (
     node_label,
     param_names,
 )
-from .render import _svg_text, _write, dot_to_bytes
+from .backends import _svg_text, _write, dot_to_bytes
 
 __all__ = ["BackwardSteps", "Frame", "backward_steps"]
 
@@ -174,6 +174,7 @@ class _EdgeEvent:
 
 def backward_steps(
     root: Any,
+    grad: Any = None,
     *,
     forward_frame: bool = False,
     precision: int = 4,
@@ -186,9 +187,10 @@ def backward_steps(
     """Frames of the backward pass from ``root``, in the engine's own order.
 
     One frame per op node (``len(frames)`` == number of op nodes), plus a first frame with
-    only the forward values when ``forward_frame=True``. Uses ``autograd.backward_trace``,
-    so ``.grad`` of the graph is left untouched. Other options are those of
-    :func:`viz.to_dot`.
+    only the forward values when ``forward_frame=True``. ``grad`` is the seed gradient, as in
+    ``root.backward(grad)`` (needed when the root is not a scalar). Uses
+    ``autograd.backward_trace``, so ``.grad`` of the graph is left untouched. Other options
+    are those of :func:`viz.to_dot`.
     """
     check_root(root, "viz.backward_steps")
     base = build_layout(
@@ -202,7 +204,7 @@ def backward_steps(
         rankdir=rankdir,
     )
     names = param_names(params)
-    trace = list(autograd.backward_trace(root))
+    trace = list(autograd.backward_trace(root, grad))
     n_steps = len(trace)
 
     def fmt(v: Any) -> str:
