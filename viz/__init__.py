@@ -13,12 +13,21 @@ inputs and constants plain text; each edge shows the forward value above and, af
 Common options (all keyword-only): ``show`` ("both" | "values" | "grads"), ``precision``
 (significant digits, default 4), ``params`` ({name: Node}), ``group`` (frame each
 ``autograd.scope``), ``collapse_scopes`` (one box per scope), ``max_nodes`` (fold the rest,
-default 300, ``None`` for no limit), ``rankdir`` ("LR").
+default 150, ``None`` for no limit), ``rankdir`` ("LR").
 
 Rendering uses ``pygraphviz`` (``pip install pygraphviz``, bundles Graphviz) or a system
 ``dot``; DOT text needs neither.
 """
 
+from .backends import (
+    Drawing,
+    GraphvizNotFoundError,
+    backend,
+    dot_to_bytes,
+    draw,
+    render,
+    render_svg,
+)
 from .dot import layout_to_dot, to_dot
 from .labels import format_number, format_value
 from .layout import (
@@ -28,15 +37,6 @@ from .layout import (
     LayoutEdge,
     LayoutNode,
     build_layout,
-)
-from .backends import (
-    Drawing,
-    GraphvizNotFoundError,
-    backend,
-    dot_to_bytes,
-    draw,
-    render,
-    render_svg,
 )
 from .steps import BackwardSteps, Frame, backward_steps
 

@@ -29,9 +29,10 @@ __all__ = [
     "build_layout",
 ]
 
-#: Default ``max_nodes``: Graphviz needs seconds for a few hundred labelled nodes and the
-#: result is unreadable beyond that anyway. ``max_nodes=None`` draws everything.
-DEFAULT_MAX_NODES = 300
+#: Default ``max_nodes``: beyond ~150 labelled nodes the picture is unreadable, and the PNG of
+#: a long chain gets so wide (tens of thousands of pixels) that rasterising it takes seconds.
+#: ``max_nodes=None`` draws everything.
+DEFAULT_MAX_NODES = 150
 
 SHOW_CHOICES = ("both", "values", "grads")
 RANKDIRS = ("LR", "RL", "TB", "BT")

@@ -19,6 +19,7 @@ from typing import Any, overload
 
 import autograd
 
+from .backends import _svg_text, _write, dot_to_bytes
 from .dot import layout_to_dot
 from .labels import format_value
 from .layout import (
@@ -30,7 +31,6 @@ from .layout import (
     node_label,
     param_names,
 )
-from .backends import _svg_text, _write, dot_to_bytes
 
 __all__ = ["BackwardSteps", "Frame", "backward_steps"]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 import viz
-from viz import backends as viz_render
 from autograd import Node
+from viz import backends as viz_render
 
 needs_renderer = pytest.mark.skipif(viz.backend() is None, reason="no Graphviz renderer")
 
