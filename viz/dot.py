@@ -43,14 +43,14 @@ _EDGE_HIGHLIGHT = {
 
 
 def _node_label(n: LayoutNode) -> str:
-    text = html_text(n.label)
-    if n.detail:
-        text += f'<br/><font point-size="9">{html_text(n.detail)}</font>'
     if n.kind == "scope":
-        text = f"<b>{html_text(n.label)}</b>" + (
-            f'<br/><font point-size="9">{html_text(n.detail)}</font>' if n.detail else ""
-        )
-    return f"<{text}>"
+        text = f"<b>{html_text(n.label)}</b>"
+        if n.detail:
+            text += f'<br/><font point-size="9">{html_text(n.detail)}</font>'
+        return f"<{text}>"
+    # An op node's name goes outside (xlabel, see _node_stmt): inside, it would blow the
+    # small circle up to the width of the name.
+    return f"<{html_text(n.label)}>"
 
 
 def _node_stmt(n: LayoutNode, indent: str) -> str:
@@ -58,6 +58,8 @@ def _node_stmt(n: LayoutNode, indent: str) -> str:
     if style == "op" and len(n.label) > 4:
         style = "layer"
     attrs = [f'id="{n.id}"', _NODE_STYLE[style], f"label={_node_label(n)}"]
+    if n.detail and n.kind != "scope":
+        attrs.append(f'xlabel=<<font point-size="9">{html_text(n.detail)}</font>>')
     if n.tooltip:
         attrs.append(f"tooltip={dot_string(n.tooltip)}")
     if n.highlight:

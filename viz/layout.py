@@ -429,7 +429,7 @@ def _scope_node(unit: str, scope: str, members: list[Any], names: Mapping[int, s
     shown = [f"{names.get(p.id) or p.name or 'param'} {shape_text(p.shape)}" for p in params[:3]]
     if len(params) > 3:
         shown.append(f"+{len(params) - 3} more")
-    detail = f"{n_ops} ops" + (" · " + ", ".join(shown) if shown else "")
+    detail = f"{n_ops} op{'' if n_ops == 1 else 's'}" + (" · " + ", ".join(shown) if shown else "")
     tooltip = f"scope {scope}: {len(members)} nodes collapsed"
     return LayoutNode(unit, "scope", scope, detail, tooltip, None, None)
 

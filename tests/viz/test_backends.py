@@ -106,3 +106,15 @@ def test_system_dot_is_used_without_pygraphviz(apple, monkeypatch, tmp_path):
     assert viz.render_svg(apple.root) == "<svg/>"
     assert calls[0][0] == ["dot", "-Tsvg"]
     assert calls[0][1] == viz.to_dot(apple.root).encode("utf-8")
+
+
+@needs_renderer
+def test_svg_clusters_carry_ids():
+    import autograd
+
+    with autograd.scope("Affine1"):
+        w = Node(2.0, name="w")
+        y = w * 3.0
+    svg = viz.render_svg(y, group=True)
+    assert '<g id="cluster_0" class="cluster">' in svg
+    assert ">Affine1</text>" in svg

@@ -156,3 +156,14 @@ def test_frame_captions_name_inputs(apple):
     captions = [line for f in viz.backward_steps(apple.root) for line in f.layout.caption]
     assert any(re.search(r"→ tax: 1 × 200 = 200", line) for line in captions)
     assert any(re.search(r"→ apple_num: 1\.1 × 100 = 110", line) for line in captions)
+
+
+@needs_renderer
+def test_widget_slider_steps_through_frames(apple):
+    pytest.importorskip("ipywidgets")
+    widget = viz.backward_steps(apple.root, forward_frame=True).widget()
+    slider, view = widget.children
+    assert slider.max == 2
+    before = view.value
+    slider.value = 2
+    assert view.value != before and "1.1 × 100 = 110" in view.value
