@@ -102,6 +102,7 @@ def _write(dot: str, path: str | Path) -> Path:
             f"cannot tell the picture format from {path.name!r}: "
             f"use one of {', '.join(sorted(FORMATS))}"
         )
+    path.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "dot":
         path.write_text(dot, encoding="utf-8")
     else:
