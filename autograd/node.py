@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import numbers
+import operator
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
@@ -123,7 +124,7 @@ class Node:
     """
 
     __slots__ = ("value", "grad", "name", "op", "inputs", "ctx", "id", "requires_grad",
-                 "scope", "__weakref__")
+                 "scope", "_mark", "__weakref__")
     # Makes NumPy hand `array * node` over to Node.__rmul__ instead of building object arrays.
     __array_ufunc__ = None
 
@@ -137,6 +138,7 @@ class Node:
         self.id = next(_ids)
         self.requires_grad = bool(requires_grad)
         self.scope = _state.scope
+        self._mark = 0
 
     # ----------------------------------------------------------------- inspection
     @property
@@ -196,36 +198,42 @@ class Node:
           Nodes that can be differentiated again.
         """
         seed = _seed(self, grad, create_graph)
-        order = backward_order(self)
-        for node in order:
-            if node.op is not None:
-                node.grad = None  # intermediates start fresh; leaves accumulate
+        order = _reachable(self, reset_grads=True)  # intermediates fresh; leaves accumulate
         self.grad = seed
-        anomaly = _state.anomaly
-        with contextlib.ExitStack() as stack:
-            if not create_graph:
-                stack.enter_context(no_grad())
-            for node in order:
-                if node.op is None or node.grad is None:
-                    continue
-                grads = _input_grads(node, node.grad, create_graph)
-                if not retain_grad and node is not self:
-                    node.grad = None
-                for inp, g in zip(node.inputs, grads):
-                    if g is None or not inp.requires_grad:
-                        continue
-                    if g.__class__ is not float:
-                        g = _fit(g, inp)
-                        if anomaly:
-                            _check_finite(node.op, g, "backward")
+        if create_graph or _state.anomaly:
+            _backward_general(self, order, create_graph, retain_grad)
+            return
+        # The plain case written out, with one- and two-input ops unrolled: this loop is the
+        # hot path of every training step. Each input gets upstream × local derivative.
+        for node in order:
+            op = node.op
+            g = node.grad
+            if op is None or g is None:
+                continue
+            if not retain_grad and node is not self:
+                node.grad = None
+            inputs = node.inputs
+            if len(inputs) == 2:
+                a, b = inputs
+                ga, gb = op.backward(g, node.value, node.ctx, a.value, b.value)
+                if a.requires_grad and ga is not None:
+                    if ga.__class__ is not float:
+                        ga = _fit(ga, a)
+                    old = a.grad
+                    a.grad = ga if old is None else old + ga
+                if b.requires_grad and gb is not None:
+                    if gb.__class__ is not float:
+                        gb = _fit(gb, b)
+                    old = b.grad
+                    b.grad = gb if old is None else old + gb
+                continue
+            grads = op.backward(g, node.value, node.ctx, *map(_value, inputs))
+            for inp, gi in zip(inputs, grads):
+                if inp.requires_grad and gi is not None:
+                    if gi.__class__ is not float:
+                        gi = _fit(gi, inp)
                     old = inp.grad
-                    if old is None:
-                        # a leaf must own its gradient: never a read-only broadcast view
-                        if inp.op is None and g.__class__ is np.ndarray and g.base is not None:
-                            g = g.copy()
-                        inp.grad = g
-                    else:
-                        inp.grad = old + g
+                    inp.grad = gi if old is None else old + gi
 
     def zero_grad(self) -> None:
         """Forget this node's gradient (sets ``grad`` to None, as PyTorch's default does)."""
@@ -266,29 +274,30 @@ class Node:
     __hash__ = object.__hash__
 
     # ----------------------------------------------------------------- operators
+    # Each records one op of autograd.ops; `_binary` is that module's fast path for two inputs.
     def __add__(self, other: Any) -> Node:
-        return _ops.add(self, other)
+        return _binary(_ops.Add, self, other)
 
     def __radd__(self, other: Any) -> Node:
-        return _ops.add(other, self)
+        return _binary(_ops.Add, other, self)
 
     def __sub__(self, other: Any) -> Node:
-        return _ops.sub(self, other)
+        return _binary(_ops.Sub, self, other)
 
     def __rsub__(self, other: Any) -> Node:
-        return _ops.sub(other, self)
+        return _binary(_ops.Sub, other, self)
 
     def __mul__(self, other: Any) -> Node:
-        return _ops.mul(self, other)
+        return _binary(_ops.Mul, self, other)
 
     def __rmul__(self, other: Any) -> Node:
-        return _ops.mul(other, self)
+        return _binary(_ops.Mul, other, self)
 
     def __truediv__(self, other: Any) -> Node:
-        return _ops.div(self, other)
+        return _binary(_ops.Div, self, other)
 
     def __rtruediv__(self, other: Any) -> Node:
-        return _ops.div(other, self)
+        return _binary(_ops.Div, other, self)
 
     def __pow__(self, other: Any) -> Node:
         return _ops.pow(self, other)
@@ -380,6 +389,8 @@ def _data(x: Any) -> Any:
 
 
 _new = object.__new__
+_value = operator.attrgetter("value")
+_node_id = operator.attrgetter("id")
 
 
 def _init(node: Node, value: Any, op: type[Op] | None, inputs: tuple, ctx: Any,
@@ -393,6 +404,7 @@ def _init(node: Node, value: Any, op: type[Op] | None, inputs: tuple, ctx: Any,
     node.id = next(_ids)
     node.requires_grad = requires_grad
     node.scope = _state.scope
+    node._mark = 0
 
 
 def as_node(x: Any) -> Node:
@@ -410,19 +422,60 @@ def record(op: type[Op], value: Any, inputs: tuple[Node, ...], ctx: Any = ()) ->
     Nothing is recorded under ``no_grad()`` or when no input requires a gradient: the result is
     then a plain leaf, and the graph behind it can be freed.
     """
+    # _init written out: this function runs once per operation of every graph
+    state = _state
     node = _new(Node)
-    if _state.grad_enabled:
+    node.value = value
+    node.grad = None
+    node.name = None
+    node.id = next(_ids)
+    node.scope = state.scope
+    node._mark = 0
+    if state.grad_enabled:
         for inp in inputs:
             if inp.requires_grad:
-                _init(node, value, op, inputs, ctx, True)
+                node.op = op
+                node.inputs = inputs
+                node.ctx = ctx
+                node.requires_grad = True
                 break
         else:
-            _init(node, value, None, (), None, False)
+            _unrecorded(node)
     else:
-        _init(node, value, None, (), None, False)
-    if _state.anomaly:
+        _unrecorded(node)
+    if state.anomaly:
         _check_finite(op, value, "forward")
     return node
+
+
+def _backward_general(root: Node, order: list[Node], create_graph: bool,
+                      retain_grad: bool) -> None:
+    """The backward loop for create_graph=True and anomaly mode (the plain loop is inlined)."""
+    with contextlib.ExitStack() as stack:
+        if not create_graph:
+            stack.enter_context(no_grad())
+        for node in order:
+            if node.op is None or node.grad is None:
+                continue
+            grads = _input_grads(node, node.grad, create_graph)
+            if not retain_grad and node is not root:
+                node.grad = None
+            for inp, g in zip(node.inputs, grads):
+                if g is None or not inp.requires_grad:
+                    continue
+                if g.__class__ is not float:
+                    g = _fit(g, inp)
+                if _state.anomaly:
+                    _check_finite(node.op, g, "backward")
+                old = inp.grad
+                inp.grad = g if old is None else old + g
+
+
+def _unrecorded(node: Node) -> None:
+    node.op = None
+    node.inputs = ()
+    node.ctx = None
+    node.requires_grad = False
 
 
 def _seed(root: Node, grad: Any, create_graph: bool) -> Any:
@@ -458,13 +511,18 @@ def _input_grads(node: Node, g: Any, create_graph: bool) -> tuple:
 
 
 def _fit(g: Any, inp: Node) -> Any:
-    """Undo broadcasting: sum a gradient back to the shape of the input it belongs to."""
+    """Undo broadcasting: sum a gradient back to the shape of the input it belongs to.
+
+    Also makes sure a leaf owns its gradient array: never a read-only broadcast view.
+    """
     shape = np.shape(inp.value)
     if g.__class__ is Node:
         return g if g.shape == shape else _ops.sum_to(g, shape)
-    if np.shape(g) == shape:
-        return g
-    return _ops.sum_to_array(g, shape)
+    if np.shape(g) != shape:
+        return _ops.sum_to_array(g, shape)
+    if inp.op is None and g.__class__ is np.ndarray and g.base is not None:
+        return g.copy()
+    return g
 
 
 def _check_finite(op: type[Op], value: Any, phase: str) -> None:
@@ -476,40 +534,41 @@ def _check_finite(op: type[Op], value: Any, phase: str) -> None:
 
 
 # --------------------------------------------------------------------- graph walks
-def backward_order(root: Node) -> list[Node]:
-    """Nodes that lead to `root` and need gradients, each after all of its consumers.
+_marks = itertools.count(1)
 
-    This is Kahn's algorithm on the reversed graph: count, for every node, how many consumers it
-    has inside this graph; start at the root; a node becomes ready once all its consumers have
-    been processed. So in ``b = a + a; c = b * b`` the node ``b`` is processed once, after ``c``
-    has sent it both contributions. Both passes are loops, never recursion.
+
+def _reachable(root: Node, reset_grads: bool = False) -> list[Node]:
+    """Every node that leads to `root` and needs a gradient, highest id (newest) first.
+
+    Nodes are numbered as they are made, and an op's output is always made after its inputs, so
+    going from the highest id down visits every node after all of its consumers: a reverse
+    topological order, for the price of one sort. A loop over an explicit stack finds the nodes
+    (no recursion); each is marked with this walk's number so it is collected once.
+    With `reset_grads`, intermediate gradients are cleared on the way (backward needs that).
     """
-    consumers: dict[Node, int] = {root: 0}
+    mark = next(_marks)
+    root._mark = mark
+    found = [root]
     stack = [root]
     while stack:
-        node = stack.pop()
-        for inp in node.inputs:
-            if not inp.requires_grad:
-                continue
-            count = consumers.get(inp)
-            if count is None:
-                consumers[inp] = 1
+        for inp in stack.pop().inputs:
+            if inp.requires_grad and inp._mark != mark:
+                inp._mark = mark
+                found.append(inp)
                 stack.append(inp)
-            else:
-                consumers[inp] = count + 1
-    order = []
-    ready = [root]
-    while ready:
-        node = ready.pop()
-        order.append(node)
-        for inp in reversed(node.inputs):
-            if not inp.requires_grad:
-                continue
-            left = consumers[inp] - 1
-            consumers[inp] = left
-            if left == 0:
-                ready.append(inp)
-    return order
+                if reset_grads and inp.op is not None:
+                    inp.grad = None
+    found.sort(key=_node_id, reverse=True)
+    return found
+
+
+def backward_order(root: Node) -> list[Node]:
+    """The order in which backward visits nodes: each node after all of its consumers.
+
+    In ``b = a + a; c = b * b`` the node ``b`` is processed once, after ``c`` has sent it both
+    contributions. `backward`, `backward_trace` and `viz` all use this order.
+    """
+    return _reachable(root)
 
 
 def topological_order(root: Node) -> list[Node]:
@@ -631,3 +690,4 @@ def scope(name: str) -> Iterator[None]:
 
 # ops imports Node from this module; imported last so the operators above can call it.
 from autograd import ops as _ops  # noqa: E402
+from autograd.ops import _binary  # noqa: E402

@@ -52,6 +52,11 @@ def _kept_shape(shape: tuple[int, ...], axis: Any) -> tuple[int, ...]:
 
 
 def _apply(op: type[Op], inputs: tuple, params: tuple = ()) -> Node:
+    if len(inputs) == 1 and not op.saves:  # the common case, without the generic machinery
+        x = inputs[0]
+        if x.__class__ is not Node:
+            x = as_node(x)
+        return record(op, op.forward(x.value, *params), (x,), params)
     nodes = tuple(x if x.__class__ is Node else as_node(x) for x in inputs)
     if op.saves:
         value, ctx = op.forward(*[n.value for n in nodes], *params)
