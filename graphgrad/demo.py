@@ -19,11 +19,32 @@ def apple_orange() -> tuple[Node, dict[str, Node]]:
     return price, leaves
 
 
+def draw_pictures(out: Path) -> list[Path]:
+    """The apple/orange graph before and after backward, and the backward pass step by step."""
+    import viz
+
+    apple, apple_num = Node(100, name="apple"), Node(2, name="apple_num")
+    orange, orange_num = Node(150, name="orange"), Node(3, name="orange_num")
+    tax = Node(1.1, name="tax")
+    price = (apple * apple_num + orange * orange_num) * tax
+    price.name = "price"
+    written = [viz.render(price, out / "apple_orange_forward.png")]
+    price.backward()
+    written.append(viz.render(price, out / "apple_orange.png"))
+    written.append(viz.render(price, out / "apple_orange.svg"))
+    steps = viz.backward_steps(price, forward_frame=True)
+    written.append(steps.save_gif(out / "apple_orange_backward.gif"))
+    return written
+
+
 def run(out: Path) -> int:
-    """Print the apple/orange values and gradients (and, later, pictures and training)."""
+    """Print the apple/orange values and gradients and draw them."""
     price, leaves = apple_orange()
     print("Apple/orange purchase (Deep Learning from Scratch, 5.4):")
     print(f"  price = (apple*apple_num + orange*orange_num) * tax = {price.value:g}")
     for name, node in leaves.items():
         print(f"  d price / d {name:<10} = {node.grad:g}")
+    print("Pictures (values above each edge, gradients below in red):")
+    for path in draw_pictures(Path(out)):
+        print(f"  {path}")
     return 0
