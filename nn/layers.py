@@ -20,6 +20,7 @@ a parameter wraps that same array object, so optimizers working on Nodes update 
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -27,8 +28,13 @@ import numpy as np
 import autograd
 from autograd import ops
 from autograd.node import Node, Op
+from nn.utils import col2im, conv_output_size, im2col
 
-__all__ = ["Layer", "MulLayer", "AddLayer"]
+__all__ = [
+    "Layer", "MulLayer", "AddLayer", "Relu", "Sigmoid", "Affine", "SoftmaxWithLoss", "Dropout",
+    "BatchNormalization", "Convolution", "Pooling",
+    "AffineOp", "DropoutOp", "BatchNormOp", "ConvolutionOp", "PoolingOp",
+]
 
 Array = np.ndarray
 
@@ -89,14 +95,16 @@ class Layer:
         """The leaf Node of parameter `attr` (e.g. "W"); its value *is* ``getattr(self, attr)``."""
         value = getattr(self, attr)
         node = self._nodes.get(attr)
-        if node is None or node.value is not value:
-            # First use, or the array was replaced (as the book's load_params does):
-            # wrap the current array, keeping the name the old node had.
-            label = attr if node is None else node.name
-            node = Node(_float_array(value, f"{self.name}.{attr}"), name=label)
-            setattr(self, attr, node.value)
-            node.scope = self.name
+        if node is None:
+            node = Node(_float_array(value, f"{self.name}.{attr}"), name=attr)
+            node.scope = self.name  # viz draws a parameter inside its layer's box
             self._nodes[attr] = node
+        elif node.value is not value:
+            # The array was replaced (as the book's load_params does): the same Node now holds
+            # the new array, so an optimizer built with the old parameters() keeps working.
+            node.value = _float_array(value, f"{self.name}.{attr}")
+        if node.value is not value:  # converted to float: the layer must hold the same array
+            setattr(self, attr, node.value)
         return node
 
     def parameters(self) -> list[Node]:
@@ -166,3 +174,528 @@ class AddLayer(Layer):
     def backward(self, dout: Any = 1) -> tuple[Any, Any]:
         """``(dout, dout)``: ∂(x + y)/∂x = ∂(x + y)/∂y = 1."""
         return ops.Add.backward(dout, None, None, None, None)
+
+
+# ===================================================================== chapter 5.5: activations
+class Relu(Layer):
+    """ReLU layer: ``out = max(x, 0)``; backward lets ``dout`` through only where ``x > 0``.
+
+    The derivative is the engine's ``Relu`` op (``∂y/∂x = 1 if x > 0 else 0``).
+    """
+
+    def __init__(self, name: str | None = None) -> None:
+        super().__init__(name)
+        self.x: Any = None
+
+    def forward(self, x: Any) -> Any:
+        """``max(x, 0)``, elementwise."""
+        if x.__class__ is Node:
+            return _record(self, ops.Relu, x)
+        self.x = x
+        return ops.Relu.forward(x)
+
+    def backward(self, dout: Any) -> Any:
+        """``dout`` where the forward input was positive, 0 elsewhere (``dout`` is not modified)."""
+        return ops.Relu.backward(dout, None, None, self.x)[0]
+
+    @property
+    def mask(self) -> Any:
+        """The book's attribute: True where the forward input was ≤ 0 (blocked in backward)."""
+        return None if self.x is None else self.x <= 0
+
+
+class Sigmoid(Layer):
+    """Sigmoid layer: ``out = 1 / (1 + exp(−x))``; backward is ``dout · out · (1 − out)``.
+
+    The derivative is the engine's ``Sigmoid`` op, written with the output as in the book.
+    """
+
+    def __init__(self, name: str | None = None) -> None:
+        super().__init__(name)
+        self.out: Any = None
+
+    def forward(self, x: Any) -> Any:
+        """``1 / (1 + exp(−x))``, elementwise (no overflow warning for large |x|)."""
+        if x.__class__ is Node:
+            return _record(self, ops.Sigmoid, x)
+        self.out = ops.Sigmoid.forward(x)
+        return self.out
+
+    def backward(self, dout: Any) -> Any:
+        """``dout · y · (1 − y)`` with y the forward output."""
+        return ops.Sigmoid.backward(dout, self.out, None, None)[0]
+
+
+# ===================================================================== chapter 5.6: Affine
+class AffineOp(Op):
+    """The Affine layer as a graph op: a fully connected layer, ``Y = X · W + b``.
+
+    X may have any number of axes after the batch axis (an image batch (N, C, H, W)); it is
+    flattened to (N, −1) for the product and the gradient is reshaped back to X's shape.
+    """
+
+    name, symbol = "affine", "Affine"
+    formula = "Y = X · W + b"
+    derivative = "∂L/∂X = G · Wᵀ,  ∂L/∂W = Xᵀ · G,  ∂L/∂b = Σₙ G"
+
+    @staticmethod
+    def forward(x, W, b, need_dx=True):
+        # need_dx only matters to backward (it reads it from ctx); the engine hands an op's
+        # params to forward too, hence the unused argument.
+        return np.dot(x.reshape(x.shape[0], -1), W) + b
+
+    @staticmethod
+    def backward(g, y, ctx, x, W, b):
+        # Also correct on Nodes (create_graph=True): reshape, .T, @ and .sum are all recorded.
+        x2 = x.reshape(x.shape[0], -1)
+        dW = x2.T @ g
+        db = g.sum(axis=0)
+        # The data batch needs no gradient: skipping G · Wᵀ saves a third of the backward work.
+        need_dx = ctx[0] if ctx else True
+        dx = (g @ W.T).reshape(x.shape) if need_dx else None
+        return dx, dW, db
+
+
+def _check_affine(who: str, x_shape: tuple[int, ...], W: np.ndarray, b: np.ndarray) -> None:
+    if len(x_shape) < 2:
+        raise ValueError(f"{who}: input must be a batch with shape (N, features...), got shape "
+                         f"{x_shape}; for one sample use x.reshape(1, -1)")
+    features = math.prod(x_shape[1:])
+    if W.ndim != 2 or features != W.shape[0]:
+        raise ValueError(f"{who}: input has {features} features per sample but W has shape "
+                         f"{W.shape}")
+    if b.shape != (W.shape[1],):
+        raise ValueError(f"{who}: b has shape {b.shape} but W has shape {W.shape}; b must have "
+                         f"shape ({W.shape[1]},)")
+
+
+class Affine(Layer):
+    """Affine (fully connected) layer: ``out = x · W + b``.
+
+    Accepts (N, D) or (N, C, H, W) input (flattened per sample; ``dx`` comes back in the input's
+    shape). After ``backward``, ``dW`` and ``db`` hold the parameter gradients.
+    """
+
+    param_attrs = ("W", "b")
+
+    def __init__(self, W: Any, b: Any, name: str | None = None) -> None:
+        super().__init__(name)
+        self.W: np.ndarray = self._adopt("W", W)
+        self.b: np.ndarray = self._adopt("b", b)
+        self.x: Any = None
+        self.original_x_shape: tuple[int, ...] | None = None
+        self.dW: np.ndarray | None = None
+        self.db: np.ndarray | None = None
+
+    def forward(self, x: Any) -> Any:
+        """``x.reshape(N, -1) · W + b``."""
+        _check_affine(self.name, np.shape(x.value if x.__class__ is Node else x), self.W, self.b)
+        if x.__class__ is Node:
+            return _record(self, AffineOp, x, self.parameter("W"), self.parameter("b"),
+                           params=(x.requires_grad,))
+        self.x, self.original_x_shape = x, x.shape
+        return AffineOp.forward(x, self.W, self.b)
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        """Return ``dx`` (shaped like the forward input); store ``dW``, ``db``."""
+        dx, self.dW, self.db = AffineOp.backward(dout, None, (True,), self.x, self.W, self.b)
+        return dx
+
+
+# ===================================================================== chapter 5.6.3: loss
+class SoftmaxWithLoss(Layer):
+    """Softmax followed by the cross-entropy error, as one layer (the engine's CrossEntropy op).
+
+    ``forward(x, t)`` takes scores x of shape (N, C) and labels t, either class indices (N,) or
+    one-hot rows (N, C), and returns the mean loss. ``backward(dout=1)`` returns
+    ``(softmax(x) − t) / N · dout``: the famous "clean" gradient.
+    """
+
+    def __init__(self, name: str | None = None) -> None:
+        super().__init__(name)
+        self.loss: Any = None
+        self.y: np.ndarray | None = None  # softmax output
+        self.t: np.ndarray | None = None  # labels
+        self.x: np.ndarray | None = None
+        self._ctx: Any = None
+
+    def forward(self, x: Any, t: Any) -> Any:
+        """Mean cross-entropy of softmax(x) against t; a Node when x is a Node."""
+        shape = np.shape(x.value if x.__class__ is Node else x)
+        if len(shape) != 2:
+            raise ValueError(f"{self.name}: scores must have shape (N, classes), got {shape}")
+        labels = ops.check_labels(shape, t, self.name)
+        if x.__class__ is Node:
+            return _record(self, ops.CrossEntropy, x, params=(labels,))
+        self.x, self.t = x, labels
+        self.loss, self._ctx = ops.CrossEntropy.forward(x, labels)
+        self.y = self._ctx[0]
+        return self.loss
+
+    def backward(self, dout: Any = 1) -> np.ndarray:
+        """``(y − t) / N · dout``, shape (N, C)."""
+        return ops.CrossEntropy.backward(dout, self.loss, self._ctx, self.x)[0]
+
+
+# ===================================================================== chapter 6.4: Dropout
+class DropoutOp(Op):
+    """Dropout as a graph op: times a fixed mask (random 0/1 in training, constant in test)."""
+
+    name, symbol = "dropout", "Dropout"
+    formula = "y = x ⊙ mask   (mask: 1 = kept, 0 = dropped; at test time the constant 1 − ratio)"
+    derivative = "∂y/∂x = mask  (the same mask: dropped units get no gradient)"
+
+    @staticmethod
+    def forward(x, mask):
+        return x * mask
+
+    @staticmethod
+    def backward(g, y, ctx, x):
+        (mask,) = ctx
+        return (g * mask,)
+
+
+class Dropout(Layer):
+    """Dropout layer (the book's version): each forward in training drops units at random.
+
+    ``forward(x, train_flg=True)`` keeps each unit with probability ``1 − dropout_ratio`` (the
+    mask is drawn with ``np.random.rand``, so ``np.random.seed`` makes it reproducible) and
+    backward uses the same mask. ``train_flg=False`` scales by ``1 − dropout_ratio`` instead, so
+    the expected activation matches training (the book's convention, not inverted dropout).
+    """
+
+    def __init__(self, dropout_ratio: float = 0.5, name: str | None = None) -> None:
+        super().__init__(name)
+        if not 0.0 <= dropout_ratio < 1.0:
+            raise ValueError(f"{self.name}: dropout_ratio must be in [0, 1), got {dropout_ratio}")
+        self.dropout_ratio = dropout_ratio
+        self.mask: Any = None
+
+    def forward(self, x: Any, train_flg: bool = True) -> Any:
+        """``x * mask`` with a fresh random mask in training, ``x * (1 − ratio)`` at test time."""
+        shape = np.shape(x.value if x.__class__ is Node else x)
+        if train_flg:
+            self.mask = np.random.rand(*shape) > self.dropout_ratio
+        else:
+            self.mask = 1.0 - self.dropout_ratio
+        if x.__class__ is Node:
+            return _record(self, DropoutOp, x, params=(self.mask,))
+        return DropoutOp.forward(x, self.mask)
+
+    def backward(self, dout: Any) -> Any:
+        """``dout * mask``, with the mask of the last forward."""
+        return DropoutOp.backward(dout, None, (self.mask,), None)[0]
+
+
+# ===================================================================== chapter 6.3: BatchNorm
+_BN_EPS = 10e-7  # the book's value (1e-6)
+
+
+def _bn_rows(shape: tuple[int, ...], features: int, who: str) -> str:
+    """How a batch is viewed as rows × features: "flat" (the book's) or "channel" (per channel).
+
+    2-D input (N, D) is already rows × features. For 4-D input (N, C, H, W) the book flattens
+    each sample (N, C·H·W): one γ per activation. If γ has C entries instead, each channel is
+    normalised over N·H·W values (spatial batch norm, as PyTorch's BatchNorm2d).
+    """
+    if len(shape) == 2 and shape[1] == features:
+        return "flat"
+    if len(shape) == 4:
+        if math.prod(shape[1:]) == features:
+            return "flat"
+        if shape[1] == features:
+            return "channel"
+    want = "D" if len(shape) == 2 else "C·H·W (per activation) or C (per channel)"
+    raise ValueError(f"{who}: input of shape {shape} does not match gamma with {features} "
+                     f"entries; gamma must have {want} entries")
+
+
+def _to_rows(a: np.ndarray, layout: str) -> np.ndarray:
+    if layout == "flat":
+        return a.reshape(a.shape[0], -1)
+    return a.transpose(0, 2, 3, 1).reshape(-1, a.shape[1])
+
+
+def _from_rows(a: np.ndarray, shape: tuple[int, ...], layout: str) -> np.ndarray:
+    if layout == "flat":
+        return a.reshape(shape)
+    n, c, h, w = shape
+    return a.reshape(n, h, w, c).transpose(0, 3, 1, 2)
+
+
+class BatchNormOp(Op):
+    """Batch normalization as a graph op (the book's computation, step by step).
+
+    Training: normalise with the batch's mean and variance, and update the running averages in
+    place (``running = momentum · running + (1 − momentum) · batch``). Test: normalise with the
+    running averages (then the op is an elementwise affine map of x).
+    """
+
+    name, symbol = "batch_norm", "BatchNorm"
+    formula = "y = γ · (x − μ) / √(σ² + ε) + β"
+    derivative = ("∂L/∂β = Σ g,  ∂L/∂γ = Σ g·x̂,  ∂L/∂x = back through x̂ = (x − μ)/σ with μ, σ "
+                  "of the batch (training) or constants (test)")
+    saves = True
+    # backward treats the saved x̂ and σ as arrays, so it cannot be recorded for a second derivative
+    twice_differentiable = False
+
+    @staticmethod
+    def forward(x, gamma, beta, running_mean, running_var, momentum, train):
+        layout = _bn_rows(x.shape, gamma.size, "BatchNormalization")
+        xr = _to_rows(x, layout)
+        if train:
+            mu = xr.mean(axis=0)
+            xc = xr - mu
+            var = np.mean(xc ** 2, axis=0)
+            std = np.sqrt(var + _BN_EPS)
+            running_mean *= momentum
+            running_mean += (1 - momentum) * mu
+            running_var *= momentum
+            running_var += (1 - momentum) * var
+        else:
+            xc = xr - running_mean
+            std = np.sqrt(running_var + _BN_EPS)
+        xn = xc / std
+        out = gamma.reshape(-1) * xn + beta.reshape(-1)
+        return _from_rows(out, x.shape, layout), (train, layout, xc, xn, std)
+
+    @staticmethod
+    def backward(g, y, ctx, x, gamma, beta):
+        train, layout, xc, xn, std = ctx
+        dout = _to_rows(g, layout)
+        dbeta = dout.sum(axis=0)
+        dgamma = np.sum(xn * dout, axis=0)
+        dxn = gamma.reshape(-1) * dout
+        dxc = dxn / std
+        if train:
+            # μ and σ depend on every sample of the batch: the book's graph, node by node
+            n = dout.shape[0]
+            dstd = -np.sum((dxn * xc) / (std * std), axis=0)
+            dvar = 0.5 * dstd / std
+            dxc = dxc + (2.0 / n) * xc * dvar
+            dmu = np.sum(dxc, axis=0)
+            dx = dxc - dmu / n
+        else:
+            dx = dxc
+        return (_from_rows(dx, x.shape, layout), dgamma.reshape(gamma.shape),
+                dbeta.reshape(beta.shape))
+
+
+class BatchNormalization(Layer):
+    """Batch Normalization layer (the book's), for (N, D) and (N, C, H, W) input.
+
+    ``forward(x, train_flg=True)`` normalises with the batch statistics and updates
+    ``running_mean`` / ``running_var`` (made as zeros on the first forward if not given);
+    ``train_flg=False`` uses the running statistics. For 4-D input, gamma with C·H·W entries
+    normalises each activation (the book), gamma with C entries each channel. After
+    ``backward``, ``dgamma`` and ``dbeta`` hold the parameter gradients.
+    """
+
+    param_attrs = ("gamma", "beta")
+
+    def __init__(self, gamma: Any, beta: Any, momentum: float = 0.9,
+                 running_mean: Any = None, running_var: Any = None,
+                 name: str | None = None) -> None:
+        super().__init__(name)
+        self.gamma: np.ndarray = self._adopt("gamma", gamma)
+        self.beta: np.ndarray = self._adopt("beta", beta)
+        if self.gamma.shape != self.beta.shape:
+            raise ValueError(f"{self.name}: gamma has shape {self.gamma.shape} but beta has "
+                             f"shape {self.beta.shape}; they must match")
+        self.momentum = momentum
+        # updated in place by every training forward, so they must be float arrays we own
+        self.running_mean = None if running_mean is None else np.array(running_mean, float)
+        self.running_var = None if running_var is None else np.array(running_var, float)
+        self.input_shape: tuple[int, ...] | None = None
+        self.dgamma: np.ndarray | None = None
+        self.dbeta: np.ndarray | None = None
+        self._x: Any = None
+        self._ctx: Any = None
+
+    def forward(self, x: Any, train_flg: bool = True) -> Any:
+        """Normalise x (batch statistics if `train_flg`, else running ones), then scale/shift."""
+        value = x.value if x.__class__ is Node else x
+        _bn_rows(np.shape(value), self.gamma.size, self.name)
+        if self.running_mean is None:
+            dtype = value.dtype if value.dtype.kind == "f" else np.float64
+            self.running_mean = np.zeros(self.gamma.size, dtype=dtype)
+            self.running_var = np.zeros(self.gamma.size, dtype=dtype)
+        params = (self.running_mean, self.running_var, self.momentum, bool(train_flg))
+        if x.__class__ is Node:
+            return _record(self, BatchNormOp, x, self.parameter("gamma"), self.parameter("beta"),
+                           params=params)
+        self._x, self.input_shape = x, x.shape
+        out, self._ctx = BatchNormOp.forward(x, self.gamma, self.beta, *params)
+        return out
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        """Return ``dx`` (shaped like the input); store ``dgamma``, ``dbeta``."""
+        dx, self.dgamma, self.dbeta = BatchNormOp.backward(dout, None, self._ctx, self._x,
+                                                           self.gamma, self.beta)
+        return dx
+
+
+# ===================================================================== chapter 7: CNN layers
+class ConvolutionOp(Op):
+    """Convolution as a graph op, via im2col: one matrix product per batch."""
+
+    name, symbol = "convolution", "Conv"
+    formula = "Y = im2col(X) · W_colᵀ + b,  W_col = W.reshape(FN, −1)"
+    derivative = "∂L/∂W = G_colᵀ · col,  ∂L/∂b = Σ G,  ∂L/∂X = col2im(G_col · W_col)"
+    saves = True
+    twice_differentiable = False  # im2col/col2im are NumPy code, not recorded ops
+
+    @staticmethod
+    def forward(x, W, b, stride, pad, need_dx=True):
+        FN, C, FH, FW = W.shape
+        N, _, H, Wd = x.shape
+        out_h = conv_output_size(H, FH, stride, pad)
+        out_w = conv_output_size(Wd, FW, stride, pad)
+        col = im2col(x, FH, FW, stride, pad)
+        out = np.dot(col, W.reshape(FN, -1).T) + b
+        out = out.reshape(N, out_h, out_w, FN).transpose(0, 3, 1, 2)
+        return out, (col, stride, pad, need_dx)
+
+    @staticmethod
+    def backward(g, y, ctx, x, W, b):
+        col, stride, pad, need_dx = ctx
+        FN, C, FH, FW = W.shape
+        g_col = g.transpose(0, 2, 3, 1).reshape(-1, FN)
+        db = g_col.sum(axis=0)
+        dW = np.dot(g_col.T, col).reshape(W.shape)
+        dx = None
+        if need_dx:  # not for the data batch (the first layer)
+            dx = col2im(np.dot(g_col, W.reshape(FN, -1)), x.shape, FH, FW, stride, pad)
+        return dx, dW, db
+
+
+def _check_conv(who: str, shape: tuple[int, ...], kernel: tuple[int, int], channels: int | None,
+                stride: int, pad: int) -> tuple[int, int]:
+    if len(shape) != 4:
+        raise ValueError(f"{who}: input must have shape (N, C, H, W), got {shape}")
+    if channels is not None and shape[1] != channels:
+        raise ValueError(f"{who}: input has {shape[1]} channels but the filters expect "
+                         f"{channels} (W has shape (FN, {channels}, FH, FW))")
+    if stride < 1 or pad < 0:
+        raise ValueError(f"{who}: stride must be ≥ 1 and pad ≥ 0, got stride={stride}, pad={pad}")
+    out_h = conv_output_size(shape[2], kernel[0], stride, pad)
+    out_w = conv_output_size(shape[3], kernel[1], stride, pad)
+    if out_h < 1 or out_w < 1:
+        raise ValueError(f"{who}: a {kernel[0]}x{kernel[1]} window does not fit in a "
+                         f"{shape[2]}x{shape[3]} input with pad={pad}")
+    return out_h, out_w
+
+
+class Convolution(Layer):
+    """Convolution layer: filters W (FN, C, FH, FW) and biases b (FN,), with stride and padding.
+
+    Input (N, C, H, W) → output (N, FN, OH, OW), ``OH = (H + 2·pad − FH) // stride + 1``.
+    After ``backward``, ``dW`` and ``db`` hold the parameter gradients.
+    """
+
+    param_attrs = ("W", "b")
+
+    def __init__(self, W: Any, b: Any, stride: int = 1, pad: int = 0,
+                 name: str | None = None) -> None:
+        super().__init__(name)
+        self.W: np.ndarray = self._adopt("W", W)
+        self.b: np.ndarray = self._adopt("b", b)
+        if self.W.ndim != 4 or self.b.shape != (self.W.shape[0],):
+            raise ValueError(f"{self.name}: W must have shape (FN, C, FH, FW) and b (FN,), got "
+                             f"{self.W.shape} and {self.b.shape}")
+        self.stride, self.pad = int(stride), int(pad)
+        self.x: Any = None
+        self.col: np.ndarray | None = None
+        self.dW: np.ndarray | None = None
+        self.db: np.ndarray | None = None
+        self._ctx: Any = None
+
+    @property
+    def col_W(self) -> np.ndarray:  # noqa: N802 - the book's name
+        """The filters as a matrix (C·FH·FW, FN), the book's ``col_W``."""
+        return self.W.reshape(self.W.shape[0], -1).T
+
+    def forward(self, x: Any) -> Any:
+        """Convolve the batch x (N, C, H, W) with the filters; add the bias per filter."""
+        shape = np.shape(x.value if x.__class__ is Node else x)
+        _check_conv(self.name, shape, self.W.shape[2:], self.W.shape[1], self.stride, self.pad)
+        if x.__class__ is Node:
+            return _record(self, ConvolutionOp, x, self.parameter("W"), self.parameter("b"),
+                           params=(self.stride, self.pad, x.requires_grad))
+        self.x = x
+        out, self._ctx = ConvolutionOp.forward(x, self.W, self.b, self.stride, self.pad)
+        self.col = self._ctx[0]
+        return out
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        """Return ``dx`` (N, C, H, W); store ``dW``, ``db``."""
+        dx, self.dW, self.db = ConvolutionOp.backward(dout, None, self._ctx, self.x, self.W,
+                                                      self.b)
+        return dx
+
+
+class PoolingOp(Op):
+    """Max pooling as a graph op: the maximum of each window; the gradient goes to the argmax."""
+
+    name, symbol = "max_pool", "Pool"
+    formula = "y = max over each pool_h × pool_w window of x"
+    derivative = "∂y/∂xᵢ = 1 for the window's maximum, 0 for the others"
+    saves = True
+    twice_differentiable = False
+
+    @staticmethod
+    def forward(x, pool_h, pool_w, stride, pad):
+        N, C, H, W = x.shape
+        out_h = conv_output_size(H, pool_h, stride, pad)
+        out_w = conv_output_size(W, pool_w, stride, pad)
+        # one row per (sample, out row, out column, channel), one column per window element
+        col = im2col(x, pool_h, pool_w, stride, pad, pad_value=-np.inf).reshape(-1, pool_h * pool_w)
+        arg_max = np.argmax(col, axis=1)
+        out = col[np.arange(col.shape[0]), arg_max]
+        out = out.reshape(N, out_h, out_w, C).transpose(0, 3, 1, 2)
+        return out, (arg_max, pool_h, pool_w, stride, pad)
+
+    @staticmethod
+    def backward(g, y, ctx, x):
+        arg_max, pool_h, pool_w, stride, pad = ctx
+        g = g.transpose(0, 2, 3, 1)  # (N, OH, OW, C): the row order of the forward's col
+        dmax = np.zeros((g.size, pool_h * pool_w), dtype=g.dtype)
+        dmax[np.arange(arg_max.size), arg_max] = g.reshape(-1)
+        dcol = dmax.reshape(g.shape[0] * g.shape[1] * g.shape[2], -1)
+        return (col2im(dcol, x.shape, pool_h, pool_w, stride, pad),)
+
+
+class Pooling(Layer):
+    """Max pooling layer: ``pool_h × pool_w`` windows moved by `stride`, per channel.
+
+    Padding (if any) is −inf, so it is never picked as a maximum; pad must be smaller than the
+    window. Pooling has no parameters.
+    """
+
+    def __init__(self, pool_h: int, pool_w: int, stride: int = 2, pad: int = 0,
+                 name: str | None = None) -> None:
+        super().__init__(name)
+        self.pool_h, self.pool_w = int(pool_h), int(pool_w)
+        self.stride, self.pad = int(stride), int(pad)
+        if self.pad >= min(self.pool_h, self.pool_w):
+            raise ValueError(f"{self.name}: pad={pad} must be smaller than the {pool_h}x{pool_w} "
+                             f"window, or some windows would hold only padding")
+        self.x: Any = None
+        self.arg_max: np.ndarray | None = None
+        self._ctx: Any = None
+
+    def forward(self, x: Any) -> Any:
+        """The maximum of each window, per channel: (N, C, H, W) → (N, C, OH, OW)."""
+        shape = np.shape(x.value if x.__class__ is Node else x)
+        _check_conv(self.name, shape, (self.pool_h, self.pool_w), None, self.stride, self.pad)
+        params = (self.pool_h, self.pool_w, self.stride, self.pad)
+        if x.__class__ is Node:
+            return _record(self, PoolingOp, x, params=params)
+        self.x = x
+        out, self._ctx = PoolingOp.forward(x, *params)
+        self.arg_max = self._ctx[0]
+        return out
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        """Route each ``dout`` element to the input position that was the window's maximum."""
+        return PoolingOp.backward(dout, None, self._ctx, self.x)[0]

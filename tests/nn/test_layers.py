@@ -2,10 +2,26 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
-from autograd import Node
-from nn import AddLayer, MulLayer
+import nn
+from autograd import Node, gradcheck, numerical_gradient
+from nn import (
+    AddLayer,
+    Affine,
+    BatchNormalization,
+    Convolution,
+    Dropout,
+    Layer,
+    MulLayer,
+    Pooling,
+    Relu,
+    Sigmoid,
+    SoftmaxWithLoss,
+    col2im,
+    im2col,
+)
 
 
 # ===================================================================== MulLayer / AddLayer
@@ -42,3 +58,374 @@ def test_mul_add_layers_on_nodes_record_the_engine_ops():
     assert price.value == pytest.approx(715)
     assert (num.grad, apple.grad, orange.grad, onum.grad, tax.grad) == pytest.approx(
         (110, 2.2, 3.3, 165, 650))
+
+
+# ===================================================================== helpers
+RNG = np.random.default_rng(1234)
+
+
+def _max_err(a: np.ndarray, b: np.ndarray) -> float:
+    """Largest absolute difference, scaled by the larger magnitude when that exceeds 1."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    return float(np.max(np.abs(a - b)) / max(1.0, np.max(np.abs(b))))
+
+
+def _textbook_check(layer: Layer, x: np.ndarray, args: tuple = (), seed: int | None = None,
+                    tol: float = 1e-7) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
+    """layer.backward vs central differences of sum(w ⊙ forward(x)), for x and every parameter.
+
+    Returns (dx, parameter grads, w) so the engine path can be compared with the same w.
+    """
+    def run() -> np.ndarray:
+        if seed is not None:
+            np.random.seed(seed)  # Dropout: the same mask on every forward
+        return layer.forward(x, *args)
+
+    w = RNG.standard_normal(np.shape(run()))
+    run()
+    dx = layer.backward(w)
+    grads = {a: getattr(layer, "d" + a).copy() for a in layer.param_attrs}
+
+    def f(_: object) -> float:
+        return float(np.sum(run() * w))
+
+    assert dx.shape == x.shape
+    assert _max_err(dx, numerical_gradient(f, x)) < tol
+    for attr, g in grads.items():
+        assert g.shape == getattr(layer, attr).shape
+        assert _max_err(g, numerical_gradient(f, getattr(layer, attr))) < tol, attr
+    return dx, grads, w
+
+
+def _engine_check(layer: Layer, x: np.ndarray, args: tuple = (), seed: int | None = None,
+                  expect: tuple | None = None) -> None:
+    """gradcheck through the graph op; if `expect` = (dx, grads, w), compare with the textbook."""
+    def f(xn: Node, *params: Node) -> Node:
+        if seed is not None:
+            np.random.seed(seed)
+        return layer(xn, *args)
+
+    xn = Node(x.copy(), name="x")
+    params = layer.parameters()
+    report = gradcheck(f, xn, *params, atol=1e-6, rtol=1e-4)
+    assert report.ok, str(report)
+    if expect is not None:
+        dx, grads, w = expect
+        for p in params:
+            p.grad = None
+        xn.grad = None
+        y = f(xn)
+        assert y.op is not None and y.scope == layer.name
+        y.backward(w)
+        np.testing.assert_allclose(xn.grad, dx, rtol=1e-12, atol=1e-12)
+        for attr, p in zip(layer.param_attrs, params):
+            np.testing.assert_allclose(p.grad, grads[attr], rtol=1e-12, atol=1e-12)
+
+
+def _both(layer: Layer, x: np.ndarray, args: tuple = (), seed: int | None = None) -> None:
+    _engine_check(layer, x, args, seed, _textbook_check(layer, x, args, seed))
+
+
+# ===================================================================== activations and Affine
+def test_relu_both_interfaces():
+    x = RNG.standard_normal((4, 5))
+    x[np.abs(x) < 0.05] = 0.5  # keep finite differences away from the kink at 0
+    _both(Relu(), x)
+
+
+def test_relu_backward_leaves_dout_alone_and_has_the_books_mask():
+    relu = Relu()
+    relu.forward(np.array([[1.0, -0.5], [-2.0, 3.0]]))
+    dout = np.ones((2, 2))
+    np.testing.assert_array_equal(relu.backward(dout), [[1, 0], [0, 1]])
+    np.testing.assert_array_equal(dout, np.ones((2, 2)))
+    np.testing.assert_array_equal(relu.mask, [[False, True], [True, False]])
+
+
+def test_sigmoid_both_interfaces():
+    _both(Sigmoid(), RNG.standard_normal((3, 4)))
+
+
+def test_affine_both_interfaces():
+    layer = Affine(RNG.standard_normal((5, 3)), RNG.standard_normal(3))
+    _both(layer, RNG.standard_normal((4, 5)))
+
+
+def test_affine_accepts_4d_input_and_restores_dx_shape():
+    W, b = RNG.standard_normal((12, 5)), RNG.standard_normal(5)
+    layer = Affine(W, b)
+    x = RNG.standard_normal((2, 3, 2, 2))
+    out = layer.forward(x)
+    np.testing.assert_allclose(out, x.reshape(2, -1) @ W + b)
+    assert layer.backward(np.ones((2, 5))).shape == (2, 3, 2, 2)
+    _both(layer, x)
+
+
+def test_affine_keeps_the_callers_arrays():
+    params = {"W": RNG.standard_normal((3, 2)), "b": np.zeros(2)}
+    layer = Affine(params["W"], params["b"])
+    params["W"] -= 0.5  # the book's in-place update
+    assert layer.W is params["W"] and layer.parameter("W").value is params["W"]
+
+
+def test_affine_shape_errors_name_the_layer_and_shapes():
+    layer = Affine(np.zeros((784, 50)), np.zeros(50))
+    with pytest.raises(ValueError, match=r"Affine: input has 785 features per sample but W has "
+                                         r"shape \(784, 50\)"):
+        layer.forward(np.zeros((2, 785)))
+    with pytest.raises(ValueError, match="for one sample use"):
+        layer.forward(np.zeros(784))
+    with pytest.raises(ValueError, match=r"b has shape \(1, 50\)"):
+        Affine(np.zeros((784, 50)), np.zeros((1, 50))).forward(np.zeros((2, 784)))
+
+
+def test_affine_is_twice_differentiable():
+    # the op's backward is written with recorded operations, so create_graph works through it
+    layer = Affine(np.array([[2.0], [3.0]]), np.array([0.5]))
+    x = Node(np.array([[1.0, -1.0]]))
+    y = layer(x) * layer(x)  # (2·x0 + 3·x1 + 0.5)²
+    y.backward(np.ones((1, 1)), create_graph=True)
+    gx = x.grad
+    x.grad = None
+    (gx * Node(np.array([[1.0, 0.0]]), requires_grad=False)).sum().backward()
+    np.testing.assert_allclose(x.grad, [[8.0, 12.0]])  # ∂/∂x of 2·(2x0+3x1+0.5)·2
+
+
+# ===================================================================== SoftmaxWithLoss
+@pytest.mark.parametrize("one_hot", [False, True])
+def test_softmax_with_loss_both_interfaces(one_hot):
+    x = RNG.standard_normal((4, 3))
+    t = np.array([0, 2, 1, 2])
+    if one_hot:
+        t = np.eye(3)[t]
+    layer = SoftmaxWithLoss()
+    loss = layer.forward(x, t)
+    p = np.exp(x) / np.exp(x).sum(axis=1, keepdims=True)
+    labels = t.argmax(axis=1) if one_hot else t
+    assert loss == pytest.approx(-np.mean(np.log(p[np.arange(4), labels])))
+    dx = layer.backward()
+    np.testing.assert_allclose(dx, (p - np.eye(3)[labels]) / 4)
+    np.testing.assert_allclose(layer.y, p)
+    assert _max_err(dx, numerical_gradient(lambda _: layer.forward(x, t), x)) < 1e-8
+
+    xn = Node(x.copy())
+    out = layer(xn, t)
+    assert gradcheck(lambda v: layer(v, t), xn)
+    xn.grad = None
+    out.backward()
+    np.testing.assert_allclose(xn.grad, dx, rtol=1e-12)
+
+
+def test_softmax_with_loss_label_errors():
+    layer = SoftmaxWithLoss()
+    with pytest.raises(ValueError, match="label 3 is out of range for 3 classes"):
+        layer.forward(np.zeros((2, 3)), np.array([0, 3]))
+    with pytest.raises(ValueError, match="one-hot labels have shape"):
+        layer.forward(np.zeros((2, 3)), np.eye(4)[:2])
+    with pytest.raises(ValueError, match=r"scores must have shape \(N, classes\)"):
+        layer.forward(np.zeros(3), np.array([0]))
+
+
+# ===================================================================== Dropout
+def test_dropout_train_mask_is_reused_in_backward():
+    np.random.seed(0)
+    layer = Dropout(0.5)
+    x = RNG.standard_normal((50, 40))
+    out = layer.forward(x, train_flg=True)
+    kept = layer.mask
+    assert kept.dtype == bool and 0.4 < kept.mean() < 0.6
+    np.testing.assert_array_equal(out, x * kept)
+    dout = RNG.standard_normal(x.shape)
+    np.testing.assert_array_equal(layer.backward(dout), dout * kept)
+
+
+def test_dropout_eval_scales_by_keep_ratio():
+    layer = Dropout(0.3)
+    x = RNG.standard_normal((3, 4))
+    np.testing.assert_allclose(layer.forward(x, train_flg=False), x * 0.7)
+    np.testing.assert_allclose(layer.backward(np.ones((3, 4))), np.full((3, 4), 0.7))
+    out = layer(Node(x), train_flg=False)
+    np.testing.assert_allclose(out.value, x * 0.7)
+
+
+@pytest.mark.parametrize("train", [True, False])
+def test_dropout_both_interfaces(train):
+    _both(Dropout(0.4), RNG.standard_normal((5, 6)), (train,), seed=7)
+
+
+def test_dropout_engine_path_uses_the_layers_mask():
+    np.random.seed(1)
+    layer = Dropout(0.5)
+    xn = Node(RNG.standard_normal((6, 6)))
+    y = layer(xn)
+    y.backward(np.ones((6, 6)))
+    np.testing.assert_array_equal(xn.grad, layer.mask.astype(float))
+
+
+def test_dropout_ratio_must_be_a_probability():
+    with pytest.raises(ValueError, match="dropout_ratio"):
+        Dropout(1.0)
+
+
+# ===================================================================== BatchNormalization
+@pytest.mark.parametrize("train", [True, False])
+def test_batchnorm_2d_both_interfaces(train):
+    layer = BatchNormalization(RNG.uniform(0.5, 1.5, 4), RNG.standard_normal(4),
+                               running_mean=RNG.standard_normal(4),
+                               running_var=RNG.uniform(0.5, 2, 4))
+    _both(layer, RNG.standard_normal((6, 4)) * 2 + 1, (train,))
+
+
+@pytest.mark.parametrize("per_channel", [False, True])
+@pytest.mark.parametrize("train", [True, False])
+def test_batchnorm_4d_both_interfaces(per_channel, train):
+    size = 3 if per_channel else 3 * 2 * 2
+    layer = BatchNormalization(RNG.uniform(0.5, 1.5, size), RNG.standard_normal(size),
+                               running_mean=np.zeros(size), running_var=np.ones(size))
+    x = RNG.standard_normal((4, 3, 2, 2))
+    assert layer.forward(x, train).shape == x.shape
+    _both(layer, x, (train,))
+
+
+def test_batchnorm_training_normalises_and_updates_running_stats():
+    x = RNG.standard_normal((8, 3)) * np.array([1.0, 2.0, 3.0]) + np.array([5.0, -1.0, 0.0])
+    layer = BatchNormalization(np.ones(3), np.zeros(3), momentum=0.9)
+    out = layer.forward(x, train_flg=True)
+    np.testing.assert_allclose(out.mean(axis=0), 0, atol=1e-12)
+    np.testing.assert_allclose(out.std(axis=0), 1, atol=1e-5)
+    np.testing.assert_allclose(layer.running_mean, 0.1 * x.mean(axis=0))
+    np.testing.assert_allclose(layer.running_var, 0.1 * x.var(axis=0))
+    layer.forward(x, train_flg=True)
+    np.testing.assert_allclose(layer.running_mean, 0.19 * x.mean(axis=0))
+    # test mode: the running statistics, not the batch's
+    test_out = layer.forward(x[:2], train_flg=False)
+    expect = (x[:2] - layer.running_mean) / np.sqrt(layer.running_var + 1e-6)
+    np.testing.assert_allclose(test_out, expect)
+
+
+def test_batchnorm_4d_running_stats_per_activation_and_per_channel():
+    x = RNG.standard_normal((5, 2, 3, 3))
+    book = BatchNormalization(np.ones(18), np.zeros(18), momentum=0.0)
+    book.forward(x)
+    np.testing.assert_allclose(book.running_mean, x.reshape(5, -1).mean(axis=0))
+    spatial = BatchNormalization(np.ones(2), np.zeros(2), momentum=0.0)
+    out = spatial.forward(x)
+    np.testing.assert_allclose(spatial.running_mean, x.mean(axis=(0, 2, 3)))
+    np.testing.assert_allclose(out.mean(axis=(0, 2, 3)), 0, atol=1e-12)
+    # the engine path updates the same running statistics
+    spatial(Node(x + 1.0))
+    np.testing.assert_allclose(spatial.running_mean, x.mean(axis=(0, 2, 3)) + 1)
+
+
+def test_batchnorm_shape_error():
+    with pytest.raises(ValueError, match="does not match gamma with 5 entries"):
+        BatchNormalization(np.ones(5), np.zeros(5)).forward(np.zeros((2, 3, 2, 2)))
+
+
+# ===================================================================== Convolution / Pooling
+def _naive_conv(x, W, b, stride, pad):
+    N, C, H, Wd = x.shape
+    FN, _, FH, FW = W.shape
+    xp = np.pad(x, [(0, 0), (0, 0), (pad, pad), (pad, pad)])
+    oh, ow = (H + 2 * pad - FH) // stride + 1, (Wd + 2 * pad - FW) // stride + 1
+    out = np.zeros((N, FN, oh, ow))
+    for n in range(N):
+        for f in range(FN):
+            for i in range(oh):
+                for j in range(ow):
+                    window = xp[n, :, i * stride:i * stride + FH, j * stride:j * stride + FW]
+                    out[n, f, i, j] = np.sum(window * W[f]) + b[f]
+    return out
+
+
+@pytest.mark.parametrize(("stride", "pad", "expect"), [(1, 0, (2, 4, 5, 5)),
+                                                       (2, 1, (2, 4, 4, 4)),
+                                                       (3, 2, (2, 4, 3, 3))])
+def test_convolution_shapes_and_values(stride, pad, expect):
+    x, W, b = RNG.standard_normal((2, 3, 7, 7)), RNG.standard_normal((4, 3, 3, 3)), np.arange(4.0)
+    out = Convolution(W, b, stride=stride, pad=pad).forward(x)
+    assert out.shape == expect
+    np.testing.assert_allclose(out, _naive_conv(x, W, b, stride, pad), atol=1e-12)
+
+
+@pytest.mark.parametrize(("stride", "pad"), [(1, 0), (2, 1)])
+def test_convolution_both_interfaces(stride, pad):
+    layer = Convolution(RNG.standard_normal((2, 2, 3, 3)), RNG.standard_normal(2), stride, pad)
+    _both(layer, RNG.standard_normal((2, 2, 5, 5)))
+
+
+def test_convolution_errors():
+    layer = Convolution(np.zeros((4, 3, 3, 3)), np.zeros(4))
+    with pytest.raises(ValueError, match="input has 1 channels but the filters expect 3"):
+        layer.forward(np.zeros((2, 1, 5, 5)))
+    with pytest.raises(ValueError, match=r"shape \(N, C, H, W\)"):
+        layer.forward(np.zeros((2, 75)))
+    with pytest.raises(ValueError, match="does not fit"):
+        layer.forward(np.zeros((2, 3, 2, 2)))
+
+
+def _naive_pool(x, ph, pw, stride, pad):
+    N, C, H, W = x.shape
+    xp = np.pad(x, [(0, 0), (0, 0), (pad, pad), (pad, pad)], constant_values=-np.inf)
+    oh, ow = (H + 2 * pad - ph) // stride + 1, (W + 2 * pad - pw) // stride + 1
+    out = np.zeros((N, C, oh, ow))
+    for i in range(oh):
+        for j in range(ow):
+            out[:, :, i, j] = xp[:, :, i * stride:i * stride + ph,
+                                 j * stride:j * stride + pw].max(axis=(2, 3))
+    return out
+
+
+@pytest.mark.parametrize(("pool", "stride", "pad", "expect"), [(2, 2, 0, (2, 3, 3, 3)),
+                                                              (3, 2, 1, (2, 3, 4, 4)),
+                                                              (3, 1, 0, (2, 3, 5, 5))])
+def test_pooling_shapes_and_values(pool, stride, pad, expect):
+    x = RNG.standard_normal((2, 3, 7, 7)) - 3.0  # all negative: zero padding would be wrong
+    out = Pooling(pool, pool, stride=stride, pad=pad).forward(x)
+    assert out.shape == expect
+    np.testing.assert_allclose(out, _naive_pool(x, pool, pool, stride, pad))
+
+
+@pytest.mark.parametrize(("pool", "stride", "pad"), [(2, 2, 0), (3, 2, 1), (2, 1, 0)])
+def test_pooling_both_interfaces(pool, stride, pad):
+    _both(Pooling(pool, pool, stride, pad), RNG.standard_normal((2, 2, 5, 5)))
+
+
+def test_pooling_routes_gradient_to_the_maximum():
+    layer = Pooling(2, 2, stride=2)
+    x = np.array([[[[1.0, 2.0], [4.0, 3.0]]]])
+    assert layer.forward(x).item() == 4.0
+    np.testing.assert_array_equal(layer.backward(np.array([[[[5.0]]]])), [[[[0, 0], [5, 0]]]])
+
+
+def test_pooling_padding_must_be_smaller_than_window():
+    with pytest.raises(ValueError, match="pad=2 must be smaller"):
+        Pooling(2, 2, pad=2)
+
+
+def test_im2col_col2im_are_adjoint_and_keep_dtype():
+    x = RNG.standard_normal((2, 3, 6, 5))
+    col = im2col(x, 3, 2, stride=2, pad=1)
+    assert col.shape == (2 * 3 * 3, 3 * 3 * 2)  # OH = (6 + 2 - 3)//2 + 1, OW = (5 + 2 - 2)//2 + 1
+    c = RNG.standard_normal(col.shape)
+    # <im2col(x), c> == <x, col2im(c)>: col2im is exactly the backward of im2col
+    assert np.sum(col * c) == pytest.approx(np.sum(x * col2im(c, x.shape, 3, 2, 2, 1)))
+    assert im2col(x.astype(np.float32), 3, 3).dtype == np.float32
+
+
+def test_layers_are_exported_with_textbook_signatures():
+    layer = nn.BatchNormalization(np.ones(2), np.zeros(2))
+    assert layer.momentum == 0.9 and layer.running_mean is None
+    assert nn.Dropout().dropout_ratio == 0.5
+    pool = nn.Pooling(pool_h=2, pool_w=2)
+    assert (pool.stride, pool.pad) == (2, 0)
+    conv = nn.Convolution(np.zeros((1, 1, 2, 2)), np.zeros(1))
+    assert (conv.stride, conv.pad) == (1, 0)
+
+
+def test_conv_layers_are_not_twice_differentiable():
+    conv = Convolution(RNG.standard_normal((1, 1, 2, 2)), np.zeros(1))
+    x = Node(RNG.standard_normal((1, 1, 3, 3)))
+    y = conv(x).sum()
+    with pytest.raises(NotImplementedError, match="convolution"):
+        y.backward(create_graph=True)
