@@ -1,0 +1,235 @@
+"""Tests for nn/models.py: gradient checks as in the book, both gradient paths, the PyTorch-style
+interface, and short training runs.
+
+The TwoLayerNet check uses 3 real MNIST images (``$MNIST_DIR`` or ../shared/datasets/mnist)
+when they are there, else 3 random ones. All checks run in float64.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from autograd import Node
+from nn import SGD, MultiLayerNet, SimpleConvNet, TwoLayerNet
+
+MNIST_DIR = os.environ.get("MNIST_DIR") or str(
+    Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets" / "mnist")
+
+
+@pytest.fixture(scope="module")
+def three_images() -> tuple[np.ndarray, np.ndarray]:
+    """The book's gradient_check.py batch: 3 training images with one-hot labels."""
+    try:
+        from nn.datasets import load_mnist
+        (x, t), _ = load_mnist(normalize=True, one_hot_label=True, directory=MNIST_DIR)
+        return x[:3].astype(np.float64), t[:3].astype(np.float64)
+    except Exception:  # no data here (or no loader yet): random images do the same job
+        rng = np.random.default_rng(0)
+        return rng.random((3, 784)), np.eye(10)[rng.integers(0, 10, 3)]
+
+
+def _mean_diffs(a: dict, b: dict) -> dict[str, float]:
+    assert a.keys() == b.keys()
+    return {k: float(np.mean(np.abs(a[k] - b[k]))) for k in a}
+
+
+def _assert_same(a: dict, b: dict) -> None:
+    assert a.keys() == b.keys()
+    for k in a:
+        np.testing.assert_allclose(a[k], b[k], rtol=1e-10, atol=1e-13, err_msg=k)
+
+
+# ===================================================================== gradient checks
+def test_two_layer_net_gradient_check_like_the_book(three_images):
+    x, t = three_images
+    np.random.seed(0)
+    # hidden 10 instead of the book's 50 keeps the 2·7,840 finite-difference forwards quick
+    net = TwoLayerNet(input_size=784, hidden_size=10, output_size=10)
+    grad_numerical = net.numerical_gradient(x, t)
+    grad_backprop = net.gradient(x, t)
+    diffs = _mean_diffs(grad_backprop, grad_numerical)
+    assert list(diffs) == ["W1", "b1", "W2", "b2"]
+    for key, diff in diffs.items():
+        assert diff <= 1e-7, (key, diff)  # book: W1 1.8e-10, b1 8.8e-10, W2 6.9e-8, b2 1.4e-7
+    _assert_same(net.gradient_by_layers(x, t), grad_backprop)
+    assert net.layers["Affine1"].dW is not None  # the book's path leaves dW on the layers
+
+
+@pytest.mark.parametrize("activation", ["relu", "sigmoid"])
+def test_multi_layer_net_with_batchnorm_dropout_weight_decay_gradient_check(activation):
+    np.random.seed(1)
+    net = MultiLayerNet(6, [5, 4], 3, activation=activation, weight_init_std=activation,
+                        weight_decay_lambda=0.1, use_dropout=True, dropout_ration=0.3,
+                        use_batchnorm=True)
+    rng = np.random.default_rng(1)
+    x, t = rng.standard_normal((4, 6)), np.array([0, 2, 1, 2])
+    assert list(net.layers) == ["Affine1", "BatchNorm1", "Activation_function1", "Dropout1",
+                                "Affine2", "BatchNorm2", "Activation_function2", "Dropout2",
+                                "Affine3"]
+
+    loss = net.loss
+
+    def seeded_loss(*args, **kwargs):
+        # every forward draws dropout masks from np.random: the same seed, the same masks
+        np.random.seed(5)
+        return loss(*args, **kwargs)
+
+    net.loss = seeded_loss  # used by numerical_gradient, gradient and gradient_by_layers
+    grad_numerical = net.numerical_gradient(x, t)
+    grad_backprop = net.gradient(x, t)
+    assert set(grad_backprop) == {"W1", "b1", "gamma1", "beta1", "W2", "b2", "gamma2",
+                                  "beta2", "W3", "b3"}
+    for key, diff in _mean_diffs(grad_backprop, grad_numerical).items():
+        assert diff <= 1e-8, (key, diff)
+    _assert_same(net.gradient_by_layers(x, t), grad_backprop)
+
+
+def test_simple_conv_net_gradient_check_tiny():
+    np.random.seed(2)
+    net = SimpleConvNet(input_dim=(2, 6, 6),
+                        conv_param={"filter_num": 3, "filter_size": 3, "pad": 1, "stride": 1},
+                        hidden_size=4, output_size=3, weight_init_std=0.5)
+    assert net.params["W2"].shape == (3 * 3 * 3, 4)
+    rng = np.random.default_rng(2)
+    x, t = rng.standard_normal((2, 2, 6, 6)), np.array([1, 2])
+    grad_numerical = net.numerical_gradient(x, t)
+    grad_backprop = net.gradient(x, t)
+    for key, diff in _mean_diffs(grad_backprop, grad_numerical).items():
+        assert diff <= 1e-8, (key, diff)
+    _assert_same(net.gradient_by_layers(x, t), grad_backprop)
+
+
+def test_simple_conv_net_default_shapes_follow_the_book():
+    np.random.seed(0)
+    net = SimpleConvNet()
+    assert {k: v.shape for k, v in net.params.items()} == {
+        "W1": (30, 1, 5, 5), "b1": (30,), "W2": (4320, 100), "b2": (100,), "W3": (100, 10),
+        "b3": (10,)}
+    assert list(net.layers) == ["Conv1", "Relu1", "Pool1", "Affine1", "Relu2", "Affine2"]
+    x = np.random.rand(3, 1, 28, 28)
+    assert net.predict(x).shape == (3, 10)
+    assert 0.0 <= net.accuracy(x, np.array([0, 1, 2])) <= 1.0
+
+
+# ===================================================================== PyTorch-style interface
+def test_parameters_share_the_params_arrays_and_zero_grad():
+    np.random.seed(0)
+    net = TwoLayerNet(4, 3, 2)
+    params = net.parameters()
+    assert [p.name for p in params] == ["W1", "b1", "W2", "b2"]
+    assert all(p.value is net.params[p.name] for p in params)
+    assert params[0].value is net.layers["Affine1"].W
+    assert net.parameters()[0] is params[0]  # the same Nodes every time
+
+    x, t = np.random.rand(5, 4), np.array([0, 1, 1, 0, 1])
+    logits = net(x)
+    assert isinstance(logits, Node) and logits.shape == (5, 2)
+    assert logits.scope == "Affine2"
+    loss = net.loss(Node(x, requires_grad=False), t)
+    loss.backward()
+    assert all(p.grad is not None for p in params)
+    net.zero_grad()
+    assert all(p.grad is None for p in params)
+
+
+def test_model_call_follows_train_and_eval_modes():
+    np.random.seed(3)
+    net = MultiLayerNet(4, [8], 2, use_dropout=True, use_batchnorm=True)
+    x = np.random.rand(6, 4)
+    net.eval()
+    a, b = net(x).value, net(x).value
+    np.testing.assert_array_equal(a, b)  # no dropout, running statistics
+    np.testing.assert_allclose(a, net.predict(x, train_flg=False))
+    net.train()
+    before = net.layers["BatchNorm1"].running_mean.copy()
+    net(x)
+    assert not np.allclose(net.layers["BatchNorm1"].running_mean, before)
+
+
+def test_optimizer_on_parameters_updates_the_books_params_dict():
+    np.random.seed(0)
+    net = TwoLayerNet(4, 3, 2)
+    W1 = net.params["W1"]
+    before = W1.copy()
+    opt = SGD(net.parameters(), lr=0.5)
+    opt.zero_grad()
+    net.loss(Node(np.random.rand(5, 4), requires_grad=False), np.array([0, 1, 1, 0, 1])).backward()
+    grad = net.parameters()[0].grad.copy()
+    opt.step()
+    assert net.params["W1"] is W1
+    np.testing.assert_allclose(W1, before - 0.5 * grad)
+
+
+def test_astype_float32_keeps_sharing():
+    np.random.seed(0)
+    net = TwoLayerNet(4, 3, 2).astype(np.float32)
+    assert all(v.dtype == np.float32 for v in net.params.values())
+    assert net.layers["Affine1"].W is net.params["W1"] is net.parameters()[0].value
+    grads = net.gradient(np.random.rand(5, 4).astype(np.float32), np.array([0, 1, 1, 0, 1]))
+    assert all(g.dtype == np.float32 for g in grads.values())
+
+
+def test_save_and_load_params(tmp_path):
+    np.random.seed(0)
+    net = TwoLayerNet(4, 3, 2)
+    path = tmp_path / "params.pkl"
+    net.save_params(str(path))
+    saved = {k: v.copy() for k, v in net.params.items()}
+    W1 = net.params["W1"]
+    W1 += 1.0
+    net.load_params(str(path))
+    assert net.params["W1"] is W1
+    np.testing.assert_array_equal(W1, saved["W1"])
+
+
+def test_multi_layer_net_rejects_unknown_activation():
+    with pytest.raises(ValueError, match="activation must be 'relu' or 'sigmoid'"):
+        MultiLayerNet(4, [3], 2, activation="tanh")
+
+
+# ===================================================================== training
+def _blobs(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    centers = np.array([[2.0, 0.0], [-2.0, 0.0], [0.0, 2.5]])
+    t = rng.integers(0, 3, n)
+    return centers[t] + 0.5 * rng.standard_normal((n, 2)), t
+
+
+def test_books_training_loop_runs_and_loss_drops():
+    # train_neuralnet.py with the imports changed: params dict updated in place, one-hot labels
+    rng = np.random.default_rng(0)
+    x_train, labels = _blobs(600, rng)
+    t_train = np.eye(3)[labels]
+    np.random.seed(0)
+    network = TwoLayerNet(input_size=2, hidden_size=16, output_size=3, weight_init_std=0.5)
+    train_loss_list = []
+    for _ in range(200):
+        batch_mask = np.random.choice(x_train.shape[0], 50)
+        x_batch, t_batch = x_train[batch_mask], t_train[batch_mask]
+        grad = network.gradient(x_batch, t_batch)
+        for key in ("W1", "b1", "W2", "b2"):
+            network.params[key] -= 0.1 * grad[key]
+        train_loss_list.append(network.loss(x_batch, t_batch))
+    assert np.mean(train_loss_list[-20:]) < 0.5 * np.mean(train_loss_list[:20])
+    assert network.accuracy(x_train, t_train) > 0.9
+
+
+def test_pytorch_style_training_loop_loss_drops():
+    rng = np.random.default_rng(1)
+    x_train, t_train = _blobs(600, rng)
+    np.random.seed(1)
+    model = MultiLayerNet(2, [16, 16], 3, use_batchnorm=True, weight_decay_lambda=1e-3)
+    opt = SGD(model.parameters(), lr=0.1)
+    losses = []
+    for _ in range(150):
+        idx = rng.integers(0, 600, 50)
+        opt.zero_grad()
+        loss = model.loss(Node(x_train[idx], requires_grad=False), t_train[idx], train_flg=True)
+        loss.backward(retain_grad=False)
+        opt.step()
+        losses.append(loss.item())
+    assert np.mean(losses[-20:]) < 0.5 * np.mean(losses[:20])
+    assert model.eval().accuracy(x_train, t_train) > 0.9
