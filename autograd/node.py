@@ -49,6 +49,16 @@ class _State:
     grad_enabled = True
     anomaly = False
     scope: str | None = None
+    #: recording, no anomaly checks, no scope: the common case, tested with one read
+    plain = True
+
+    def set(self, **switches: Any) -> dict[str, Any]:
+        """Change switches; returns their previous values (to pass back to `set`)."""
+        previous = {name: getattr(self, name) for name in switches}
+        for name, value in switches.items():
+            setattr(self, name, value)
+        self.plain = self.grad_enabled and not self.anomaly and self.scope is None
+        return previous
 
 
 _state = _State()
@@ -123,24 +133,63 @@ class Node:
     teaching case; NumPy arrays of any shape make the `nn` layers fast.
     """
 
-    __slots__ = ("value", "grad", "name", "op", "inputs", "ctx", "id", "requires_grad",
-                 "scope", "_mark", "__weakref__")
+    # The inputs live in two slots (a third holds any beyond two) rather than in a tuple: that
+    # makes one object per recorded op instead of two, and Python's cycle collector, which
+    # scans every live container object, then has half as much to scan. `inputs` rebuilds the
+    # tuple on request.
+    __slots__ = ("value", "grad", "_name", "op", "_a", "_b", "_more", "ctx", "id",
+                 "requires_grad", "_scope", "_mark", "__weakref__")
     # Makes NumPy hand `array * node` over to Node.__rmul__ instead of building object arrays.
     __array_ufunc__ = None
 
     def __init__(self, value: Any, name: str | None = None, requires_grad: bool = True) -> None:
         self.value = _as_value(value)
         self.grad: Any = None
-        self.name = None if name is None else str(name)
+        if name is not None:
+            self._name = str(name)
         self.op: type[Op] | None = None
-        self.inputs: tuple[Node, ...] = ()
+        self._a = self._b = None
+        self._more = ()
         self.ctx: Any = None
         self.id = next(_ids)
         self.requires_grad = bool(requires_grad)
-        self.scope = _state.scope
+        if _state.scope is not None:
+            self._scope = _state.scope
         self._mark = 0
 
     # ----------------------------------------------------------------- inspection
+    # `name` and `scope` are rarely set, so their slots are filled only when they are: one less
+    # write for every recorded op. An unfilled slot reads as None here.
+    @property
+    def name(self) -> str | None:
+        """Optional label shown by viz (e.g. "apple")."""
+        try:
+            return self._name
+        except AttributeError:
+            return None
+
+    @name.setter
+    def name(self, value: str | None) -> None:
+        self._name = None if value is None else str(value)
+
+    @property
+    def scope(self) -> str | None:
+        """The `autograd.scope` that was active when this node was made (e.g. "Affine1")."""
+        try:
+            return self._scope
+        except AttributeError:
+            return None
+
+    @property
+    def inputs(self) -> tuple[Node, ...]:
+        """The inputs of the op that made this node, in order; ``()`` for a leaf."""
+        a, b = self._a, self._b
+        if a is None:
+            return ()
+        if b is None:
+            return (a,)
+        return (a, b, *self._more) if self._more else (a, b)
+
     @property
     def is_leaf(self) -> bool:
         """True for nodes the user made (inputs, parameters); False for operation results."""
@@ -212,9 +261,8 @@ class Node:
                 continue
             if not retain_grad and node is not self:
                 node.grad = None
-            inputs = node.inputs
-            if len(inputs) == 2:
-                a, b = inputs
+            a, b = node._a, node._b
+            if b is not None and not node._more:
                 ga, gb = op.backward(g, node.value, node.ctx, a.value, b.value)
                 if a.requires_grad and ga is not None:
                     if ga.__class__ is not float:
@@ -227,6 +275,7 @@ class Node:
                     old = b.grad
                     b.grad = gb if old is None else old + gb
                 continue
+            inputs = node.inputs
             grads = op.backward(g, node.value, node.ctx, *map(_value, inputs))
             for inp, gi in zip(inputs, grads):
                 if inp.requires_grad and gi is not None:
@@ -397,13 +446,13 @@ def _init(node: Node, value: Any, op: type[Op] | None, inputs: tuple, ctx: Any,
           requires_grad: bool) -> None:
     node.value = value
     node.grad = None
-    node.name = None
     node.op = op
-    node.inputs = inputs
+    _set_inputs(node, inputs)
     node.ctx = ctx
     node.id = next(_ids)
     node.requires_grad = requires_grad
-    node.scope = _state.scope
+    if _state.scope is not None:
+        node._scope = _state.scope
     node._mark = 0
 
 
@@ -427,15 +476,21 @@ def record(op: type[Op], value: Any, inputs: tuple[Node, ...], ctx: Any = ()) ->
     node = _new(Node)
     node.value = value
     node.grad = None
-    node.name = None
     node.id = next(_ids)
-    node.scope = state.scope
     node._mark = 0
+    if state.scope is not None:
+        node._scope = state.scope
     if state.grad_enabled:
         for inp in inputs:
             if inp.requires_grad:
                 node.op = op
-                node.inputs = inputs
+                node._a = inputs[0]
+                if len(inputs) == 1:
+                    node._b = None
+                    node._more = ()
+                else:
+                    node._b = inputs[1]
+                    node._more = inputs[2:]
                 node.ctx = ctx
                 node.requires_grad = True
                 break
@@ -445,6 +500,37 @@ def record(op: type[Op], value: Any, inputs: tuple[Node, ...], ctx: Any = ()) ->
         _unrecorded(node)
     if state.anomaly:
         _check_finite(op, value, "forward")
+    return node
+
+
+def _binary(op: type[Op], a: Any, b: Any) -> Node:
+    """Record a two-input op (+ − × ÷ **): the inner loop of every scalar graph.
+
+    In the common case (recording on, no anomaly mode, no scope, an input needing a gradient)
+    it builds the node itself, as `record` would, saving a call per operation.
+    """
+    if a.__class__ is not Node:
+        a = as_node(a)
+    if b.__class__ is not Node:
+        b = as_node(b)
+    try:
+        value = op.forward(a.value, b.value)
+    except ValueError:
+        raise ValueError(f"{op.name}: shapes {a.shape} and {b.shape} cannot be broadcast "
+                         f"together") from None
+    if not (_state.plain and (a.requires_grad or b.requires_grad)):
+        return record(op, value, (a, b))
+    node = _new(Node)
+    node.value = value
+    node.grad = None
+    node.op = op
+    node._a = a
+    node._b = b
+    node._more = ()
+    node.ctx = ()
+    node.id = next(_ids)
+    node.requires_grad = True
+    node._mark = 0
     return node
 
 
@@ -471,9 +557,17 @@ def _backward_general(root: Node, order: list[Node], create_graph: bool,
                 inp.grad = g if old is None else old + g
 
 
+def _set_inputs(node: Node, inputs: tuple[Node, ...]) -> None:
+    n = len(inputs)
+    node._a = inputs[0] if n else None
+    node._b = inputs[1] if n > 1 else None
+    node._more = inputs[2:] if n > 2 else ()
+
+
 def _unrecorded(node: Node) -> None:
     node.op = None
-    node.inputs = ()
+    node._a = node._b = None
+    node._more = ()
     node.ctx = None
     node.requires_grad = False
 
@@ -551,13 +645,18 @@ def _reachable(root: Node, reset_grads: bool = False) -> list[Node]:
     found = [root]
     stack = [root]
     while stack:
-        for inp in stack.pop().inputs:
+        node = stack.pop()
+        a, b = node._a, node._b
+        if a is None:
+            continue
+        for inp in (a,) if b is None else (a, b) if not node._more else node.inputs:
             if inp.requires_grad and inp._mark != mark:
                 inp._mark = mark
                 found.append(inp)
                 stack.append(inp)
                 if reset_grads and inp.op is not None:
                     inp.grad = None
+    # depth-first discovery is already close to newest-first, which makes this sort cheap
     found.sort(key=_node_id, reverse=True)
     return found
 
@@ -634,23 +733,21 @@ def backward_trace(root: Node, grad: Any = None) -> list[Step]:
 @contextlib.contextmanager
 def no_grad() -> Iterator[None]:
     """Inside this block nothing is recorded: results are plain leaves (as ``torch.no_grad``)."""
-    previous = _state.grad_enabled
-    _state.grad_enabled = False
+    previous = _state.set(grad_enabled=False)
     try:
         yield
     finally:
-        _state.grad_enabled = previous
+        _state.set(**previous)
 
 
 @contextlib.contextmanager
 def enable_grad() -> Iterator[None]:
     """Turn recording back on inside a ``no_grad()`` block."""
-    previous = _state.grad_enabled
-    _state.grad_enabled = True
+    previous = _state.set(grad_enabled=True)
     try:
         yield
     finally:
-        _state.grad_enabled = previous
+        _state.set(**previous)
 
 
 def is_grad_enabled() -> bool:
@@ -665,13 +762,12 @@ def detect_anomaly() -> Iterator[None]:
     Raises ``FloatingPointError("detect_anomaly: log produced NaN or Inf in its forward pass")``.
     Slower, so only for debugging, as ``torch.autograd.detect_anomaly``.
     """
-    previous = _state.anomaly
-    _state.anomaly = True
+    previous = _state.set(anomaly=True)
     try:
         with np.errstate(all="ignore"):
             yield
     finally:
-        _state.anomaly = previous
+        _state.set(**previous)
 
 
 @contextlib.contextmanager
@@ -680,14 +776,13 @@ def scope(name: str) -> Iterator[None]:
 
     Nested scopes are joined with "/".
     """
-    previous = _state.scope
-    _state.scope = str(name) if previous is None else f"{previous}/{name}"
+    outer = _state.scope
+    previous = _state.set(scope=str(name) if outer is None else f"{outer}/{name}")
     try:
         yield
     finally:
-        _state.scope = previous
+        _state.set(**previous)
 
 
 # ops imports Node from this module; imported last so the operators above can call it.
 from autograd import ops as _ops  # noqa: E402
-from autograd.ops import _binary  # noqa: E402

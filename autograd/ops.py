@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd.node import Node, Op, _data, as_node, record
+from autograd.node import Node, Op, _binary, _data, as_node, record
 
 __all__ = [
     "add", "sub", "mul", "div", "pow", "neg", "matmul", "exp", "log", "sqrt", "tanh", "sigmoid",
@@ -71,20 +71,6 @@ def apply(op: type[Op], *inputs: Any, params: tuple = ()) -> Node:
     This is how `nn` turns its layers into ops: subclass `Op`, then ``apply(Affine, x, W, b)``.
     """
     return _apply(op, inputs, params)
-
-
-def _binary(op: type[Op], a: Any, b: Any) -> Node:
-    """The fast path for two-input elementwise ops: the inner loop of every scalar graph."""
-    if a.__class__ is not Node:
-        a = as_node(a)
-    if b.__class__ is not Node:
-        b = as_node(b)
-    try:
-        value = op.forward(a.value, b.value)
-    except ValueError:
-        raise ValueError(f"{op.name}: shapes {a.shape} and {b.shape} cannot be broadcast "
-                         f"together") from None
-    return record(op, value, (a, b))
 
 
 # ===================================================================== arithmetic
