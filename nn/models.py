@@ -6,12 +6,11 @@ training scripts run unchanged except for their imports. On top of that they off
 PyTorch-style path: ``model.parameters()`` (leaf Nodes sharing the ``params`` arrays),
 ``model.zero_grad()``, ``model(x)`` → logits Node, ``train()`` / ``eval()``.
 
-``gradient(x, t)`` runs the forward pass on Nodes and lets the engine do the backward pass
-(``loss.backward(retain_grad=False)``). It is the faster of the two ways (see
-`benchmarks/bench_nn.py`): the engine knows the data batch needs no gradient and skips the first
-layer's ``dx`` product, which the book's hand-chained backward always computes.
-``gradient_by_layers(x, t)`` is the book's code (``layer.backward`` in reverse order); both give
-the same numbers because both run the same op backward functions.
+``gradient(x, t)`` is the book's backpropagation through the layers (``layer.backward`` in
+reverse order), minus the first layer's unused ``dx``; ``gradient_by_engine(x, t)`` records the
+forward pass on Nodes and calls ``loss.backward()``. Both give the same numbers because both run
+the same op backward functions; the layer chain is used by default because it is faster (see
+`benchmarks/bench_nn.py`: it skips the graph bookkeeping, a few µs per op).
 """
 
 from __future__ import annotations
@@ -35,6 +34,7 @@ from nn.layers import (
     Relu,
     Sigmoid,
     SoftmaxWithLoss,
+    _untagged,
 )
 from nn.utils import conv_output_size
 
@@ -126,36 +126,51 @@ class Model:
         return {key: autograd.numerical_gradient(loss_w, self.params[key]) for key in self.params}
 
     def gradient(self, x: Any, t: Any) -> dict[str, np.ndarray]:
-        """Gradient of the loss for every entry of ``params``, by backpropagation in the engine.
+        """Gradient of the loss for every entry of ``params``, by backpropagation.
 
-        The forward pass is recorded on Nodes (training mode), then
-        ``loss.backward(retain_grad=False)`` fills each parameter Node's ``.grad``.
+        The book's algorithm: forward through the layers (training mode), then ``backward``
+        through them in reverse; afterwards each layer holds its ``dW``/``db`` (``dgamma``/
+        ``dbeta``). One change: the first layer skips ``dx``, the gradient for the data batch,
+        which nobody uses (a third of that layer's backward work).
+
+        This is the fastest way here (see benchmarks/bench_nn.py); `gradient_by_engine` gives
+        the same numbers through the graph, as ``loss.backward()`` in the PyTorch-style loop.
+        A Node `x` is handed to `gradient_by_engine`.
         """
-        named = self.named_parameters()
-        for _, node in named:
-            node.grad = None
-        loss = self.loss(x if x.__class__ is Node else as_node(x), t, train_flg=True)
-        loss.backward(retain_grad=False)
-        return {key: node.grad if node.grad is not None else np.zeros_like(node.value)
-                for key, node in named}
-
-    def gradient_by_layers(self, x: np.ndarray, t: Any) -> dict[str, np.ndarray]:
-        """The book's ``gradient``: forward, then ``backward`` through the layers in reverse.
-
-        Same numbers as `gradient`; afterwards each layer holds its ``dW``/``db`` (``dgamma``/
-        ``dbeta``) as in the book.
-        """
+        if x.__class__ is Node:
+            return self.gradient_by_engine(x, t)
         self.loss(x, t, train_flg=True)
         dout = self.last_layer.backward(1)
-        for layer in reversed(self.layers.values()):
+        layers = list(self.layers.values())
+        for layer in reversed(layers[1:]):
             dout = layer.backward(dout)
+        if isinstance(layers[0], (Affine, Convolution)):
+            layers[0].backward(dout, need_dx=False)
+        else:
+            layers[0].backward(dout)
         grads = {}
         lam = self.weight_decay_lambda
         for key, (layer_key, attr) in self._owners.items():
             grads[key] = getattr(self.layers[layer_key], "d" + attr)
             if lam and attr == "W":
-                grads[key] = grads[key] + lam * self.params[key]
+                grads[key] = grads[key] + lam * self.params[key]  # ∂(½·λ·ΣW²)/∂W = λ·W
         return grads
+
+    def gradient_by_engine(self, x: Any, t: Any) -> dict[str, np.ndarray]:
+        """The same gradients as `gradient`, computed by the autograd engine.
+
+        The forward pass is recorded on Nodes (training mode), then
+        ``loss.backward(retain_grad=False)`` fills each parameter Node's ``.grad``, which is
+        returned by ``params`` key. (Any earlier ``.grad`` of the parameters is discarded.)
+        """
+        named = self.named_parameters()
+        for _, node in named:
+            node.grad = None
+        with _untagged():  # this graph is dropped right away: no viz tags needed
+            loss = self.loss(x if x.__class__ is Node else as_node(x), t, train_flg=True)
+        loss.backward(retain_grad=False)
+        return {key: node.grad if node.grad is not None else np.zeros_like(node.value)
+                for key, node in named}
 
     # ----------------------------------------------------------------- PyTorch-style interface
     def __call__(self, x: Any, train_flg: bool | None = None) -> Node:

@@ -55,8 +55,8 @@ def test_two_layer_net_gradient_check_like_the_book(three_images):
     assert list(diffs) == ["W1", "b1", "W2", "b2"]
     for key, diff in diffs.items():
         assert diff <= 1e-7, (key, diff)  # book: W1 1.8e-10, b1 8.8e-10, W2 6.9e-8, b2 1.4e-7
-    _assert_same(net.gradient_by_layers(x, t), grad_backprop)
-    assert net.layers["Affine1"].dW is not None  # the book's path leaves dW on the layers
+    assert net.layers["Affine1"].dW is grad_backprop["W1"]  # the book's path: dW on the layer
+    _assert_same(net.gradient_by_engine(x, t), grad_backprop)
 
 
 @pytest.mark.parametrize("activation", ["relu", "sigmoid"])
@@ -78,14 +78,14 @@ def test_multi_layer_net_with_batchnorm_dropout_weight_decay_gradient_check(acti
         np.random.seed(5)
         return loss(*args, **kwargs)
 
-    net.loss = seeded_loss  # used by numerical_gradient, gradient and gradient_by_layers
+    net.loss = seeded_loss  # used by numerical_gradient, gradient and gradient_by_engine
     grad_numerical = net.numerical_gradient(x, t)
     grad_backprop = net.gradient(x, t)
     assert set(grad_backprop) == {"W1", "b1", "gamma1", "beta1", "W2", "b2", "gamma2",
                                   "beta2", "W3", "b3"}
     for key, diff in _mean_diffs(grad_backprop, grad_numerical).items():
         assert diff <= 1e-8, (key, diff)
-    _assert_same(net.gradient_by_layers(x, t), grad_backprop)
+    _assert_same(net.gradient_by_engine(x, t), grad_backprop)
 
 
 def test_simple_conv_net_gradient_check_tiny():
@@ -100,7 +100,7 @@ def test_simple_conv_net_gradient_check_tiny():
     grad_backprop = net.gradient(x, t)
     for key, diff in _mean_diffs(grad_backprop, grad_numerical).items():
         assert diff <= 1e-8, (key, diff)
-    _assert_same(net.gradient_by_layers(x, t), grad_backprop)
+    _assert_same(net.gradient_by_engine(x, t), grad_backprop)
 
 
 def test_simple_conv_net_default_shapes_follow_the_book():
@@ -123,6 +123,7 @@ def test_parameters_share_the_params_arrays_and_zero_grad():
     assert [p.name for p in params] == ["W1", "b1", "W2", "b2"]
     assert all(p.value is net.params[p.name] for p in params)
     assert params[0].value is net.layers["Affine1"].W
+    assert params[0].scope == "Affine1"  # viz draws W1 inside the Affine1 box
     assert net.parameters()[0] is params[0]  # the same Nodes every time
 
     x, t = np.random.rand(5, 4), np.array([0, 1, 1, 0, 1])
