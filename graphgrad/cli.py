@@ -12,6 +12,24 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="backprop the apple/orange graph, draw it, train on MNIST")
     demo.add_argument("--out", type=Path, default=Path("out"), help="folder for pictures")
+    explore = sub.add_parser(
+        "explore",
+        help="build a graph from an expression, backpropagate, write an HTML page or picture",
+        description="Build the graph of EXPR (names, numbers, + - * / **, parentheses, exp, "
+        "log, sqrt, tanh, sigmoid, relu), run backward and write a page to step through it "
+        "(.html) or a picture (.png/.svg/.pdf/.dot).",
+        epilog='example: graphgrad explore "(apple*apple_num + orange*orange_num)*tax" '
+        "-o page.html --set apple=100 apple_num=2 orange=150 orange_num=3 tax=1.1",
+    )
+    explore.add_argument("expression", metavar="EXPR", help="e.g. \"(a*b + c)*d\"")
+    explore.add_argument("-o", "--output", type=Path, default=Path("graph.html"),
+                         help="page.html (default graph.html), or .png/.svg/.pdf/.dot")
+    explore.add_argument("--set", dest="values", metavar="NAME=VALUE", nargs="+",
+                         action="extend", default=[], help="values of the names in EXPR")
+    explore.add_argument("--name", help="name of the output node (default: output)")
+    explore.add_argument("--precision", type=int, default=4, help="significant digits")
+    explore.add_argument("--max-nodes", type=int, default=None,
+                         help="fold graphs bigger than this (default 150; 0: draw everything)")
     return parser
 
 
@@ -22,4 +40,15 @@ def main(argv: list[str] | None = None) -> int:
         from graphgrad import demo
 
         return demo.run(args.out)
+    if args.command == "explore":
+        from graphgrad import expr
+
+        return expr.explore_command(
+            args.expression,
+            args.output,
+            args.values,
+            name=args.name,
+            precision=args.precision,
+            max_nodes=args.max_nodes,
+        )
     raise AssertionError(args.command)  # argparse rejects unknown commands first

@@ -29,6 +29,7 @@ from .backends import (
     render_svg,
 )
 from .dot import layout_to_dot, to_dot
+from .html import Explorer, explore, to_html  # noqa: F401  (public: viz.to_html, viz.explore)
 from .labels import format_number, format_value
 from .layout import (
     DEFAULT_MAX_NODES,
