@@ -84,6 +84,11 @@ class Op:
     formula: str = ""
     derivative: str = ""
     saves: bool = False
+    #: True if ``backward`` accepts ``needs=(bool, ...)`` (which inputs want a gradient) and
+    #: returns None for the others: worth it where a gradient costs real work, like a matrix
+    #: product for the data batch of ``x @ W`` or an array product for the 2 in ``2 * x``.
+    #: The engine passes `needs` only when some input has no use for a gradient.
+    partial: bool = False
     #: False for ops whose backward uses NumPy directly and cannot be recorded again.
     twice_differentiable: bool = True
 
@@ -263,7 +268,11 @@ class Node:
                 node.grad = None
             a, b = node._a, node._b
             if b is not None and not node._more:
-                ga, gb = op.backward(g, node.value, node.ctx, a.value, b.value)
+                if (a.requires_grad and b.requires_grad) or not op.partial:
+                    ga, gb = op.backward(g, node.value, node.ctx, a.value, b.value)
+                else:
+                    ga, gb = op.backward(g, node.value, node.ctx, a.value, b.value,
+                                         needs=(a.requires_grad, b.requires_grad))
                 if a.requires_grad and ga is not None:
                     if ga.__class__ is not float:
                         ga = _fit(ga, a)
@@ -276,7 +285,7 @@ class Node:
                     b.grad = gb if old is None else old + gb
                 continue
             inputs = node.inputs
-            grads = op.backward(g, node.value, node.ctx, *map(_value, inputs))
+            grads = _input_grads(node, g, False)
             for inp, gi in zip(inputs, grads):
                 if inp.requires_grad and gi is not None:
                     if gi.__class__ is not float:
@@ -600,8 +609,14 @@ def _input_grads(node: Node, g: Any, create_graph: bool) -> tuple:
             raise NotImplementedError(
                 f"backward(create_graph=True): the op '{op.name}' has no recordable backward; "
                 f"higher-order gradients through it are not supported")
-        return op.backward(as_node(g), node, node.ctx, *node.inputs)
-    return op.backward(g, node.value, node.ctx, *[inp.value for inp in node.inputs])
+        args = (as_node(g), node, node.ctx, *node.inputs)
+    else:
+        args = (g, node.value, node.ctx, *map(_value, node.inputs))
+    if op.partial:
+        needs = tuple(inp.requires_grad for inp in node.inputs)
+        if not all(needs):
+            return op.backward(*args, needs=needs)
+    return op.backward(*args)
 
 
 def _fit(g: Any, inp: Node) -> Any:

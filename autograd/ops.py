@@ -97,13 +97,15 @@ class Sub(Op):
     formula = "y = a − b"
     derivative = "∂y/∂a = 1,  ∂y/∂b = −1"
 
+    partial = True  # a constant operand (2 in 2 * x) gets no gradient computed
+
     @staticmethod
     def forward(a, b):
         return a - b
 
     @staticmethod
-    def backward(g, y, ctx, a, b):
-        return g, -g
+    def backward(g, y, ctx, a, b, needs=(True, True)):
+        return g, (-g if needs[1] else None)
 
 
 class Mul(Op):
@@ -113,13 +115,16 @@ class Mul(Op):
     formula = "y = a × b"
     derivative = "∂y/∂a = b,  ∂y/∂b = a"
 
+    partial = True  # a constant operand (2 in 2 * x) gets no gradient computed
+
     @staticmethod
     def forward(a, b):
         return a * b
 
     @staticmethod
-    def backward(g, y, ctx, a, b):
-        return g * b, g * a
+    def backward(g, y, ctx, a, b, needs=(True, True)):
+        return (g * b if needs[0] else None,
+                g * a if needs[1] else None)
 
 
 class Div(Op):
@@ -129,13 +134,16 @@ class Div(Op):
     formula = "y = a / b"
     derivative = "∂y/∂a = 1/b,  ∂y/∂b = −a/b²"
 
+    partial = True  # a constant operand (2 in 2 * x) gets no gradient computed
+
     @staticmethod
     def forward(a, b):
         return a / b
 
     @staticmethod
-    def backward(g, y, ctx, a, b):
-        return g / b, -g * a / (b * b)
+    def backward(g, y, ctx, a, b, needs=(True, True)):
+        return (g / b if needs[0] else None,
+                -g * a / (b * b) if needs[1] else None)
 
 
 class Pow(Op):
@@ -145,13 +153,16 @@ class Pow(Op):
     formula = "y = a ** b"
     derivative = "∂y/∂a = b·a^(b−1),  ∂y/∂b = y·ln a"
 
+    partial = True  # a constant operand (2 in 2 * x) gets no gradient computed
+
     @staticmethod
     def forward(a, b):
         return _real_power(a, b)
 
     @staticmethod
-    def backward(g, y, ctx, a, b):
-        return g * b * a ** (b - 1), g * y * log_any(a)
+    def backward(g, y, ctx, a, b, needs=(True, True)):
+        return (g * b * a ** (b - 1) if needs[0] else None,
+                g * y * log_any(a) if needs[1] else None)  # ln a: only when b needs it
 
 
 class PowConst(Op):
@@ -199,15 +210,17 @@ class MatMul(Op):
     name, symbol = "matmul", "@"
     formula = "Y = A @ B"
     derivative = "∂L/∂A = G @ Bᵀ,  ∂L/∂B = Aᵀ @ G"
+    partial = True  # a data batch A needs no gradient: skip that whole product
 
     @staticmethod
     def forward(a, b):
         return a @ b
 
     @staticmethod
-    def backward(g, y, ctx, a, b):
+    def backward(g, y, ctx, a, b, needs=(True, True)):
         m = _on(g)
-        return g @ m.swapaxes(b, -1, -2), m.swapaxes(a, -1, -2) @ g
+        return (g @ m.swapaxes(b, -1, -2) if needs[0] else None,
+                m.swapaxes(a, -1, -2) @ g if needs[1] else None)
 
 
 # ===================================================================== elementwise functions
@@ -284,8 +297,11 @@ class Sigmoid(Op):
 
     @staticmethod
     def forward(x):
-        # exp(-log(1 + e^-x)) is the same number, but never overflows for large |x|
-        return np.exp(-np.logaddexp(0.0, -x))
+        # 1/(1+e⁻ˣ) written as (1 + tanh(x/2))/2: the same number, but e⁻ˣ never overflows for
+        # x = −1e4, and one tanh is much cheaper than NumPy's logaddexp
+        if x.__class__ is float:
+            return 0.5 * (math.tanh(0.5 * x) + 1.0)
+        return 0.5 * (np.tanh(0.5 * x) + 1.0)
 
     @staticmethod
     def backward(g, y, ctx, x):
