@@ -38,9 +38,6 @@ __all__ = [
     "AffineOp", "DropoutOp", "BatchNormOp", "ConvolutionOp", "PoolingOp",
 ]
 
-Array = np.ndarray
-
-
 def _is_node(*values: Any) -> bool:
     """True when any argument is a Node: the layer then records itself in the graph."""
     return any(v.__class__ is Node for v in values)
@@ -64,7 +61,8 @@ class Layer:
 
     Subclasses list their parameter attributes in ``param_attrs`` (``("W", "b")``). The array
     ``layer.W`` is the source of truth; ``layer.parameter("W")`` returns a leaf Node holding the
-    very same array object (made on first use, and again if ``layer.W`` is replaced).
+    very same array object (made on first use; if ``layer.W`` is replaced, the same Node takes
+    the new array).
     """
 
     param_attrs: tuple[str, ...] = ()
@@ -126,8 +124,9 @@ class Layer:
 class _Scoping:
     """Whether layers tag the nodes they record with ``autograd.scope(layer.name)``.
 
-    On, except while `Model.gradient` records a graph that nobody else ever sees: entering a
-    scope costs about 3 µs, several percent of a small training step, for tags only viz reads.
+    On, except while `Model.gradient_by_engine` records a graph that nobody else ever sees:
+    entering a scope costs about 2.5 µs, several percent of a small training step, for tags only
+    viz reads.
     """
 
     on = True

@@ -187,6 +187,17 @@ def test_save_and_load_params(tmp_path):
     np.testing.assert_array_equal(W1, saved["W1"])
 
 
+@pytest.mark.parametrize(("init", "scale"), [("relu", np.sqrt(2 / 6)), ("he", np.sqrt(2 / 6)),
+                                             ("sigmoid", np.sqrt(1 / 6)),
+                                             ("xavier", np.sqrt(1 / 6)), (0.05, 0.05)])
+def test_multi_layer_net_weight_init_like_the_book(init, scale):
+    np.random.seed(4)
+    net = MultiLayerNet(6, [5], 2, weight_init_std=init)
+    np.random.seed(4)
+    np.testing.assert_allclose(net.params["W1"], scale * np.random.randn(6, 5))
+    np.testing.assert_array_equal(net.params["b1"], np.zeros(5))
+
+
 def test_multi_layer_net_rejects_unknown_activation():
     with pytest.raises(ValueError, match="activation must be 'relu' or 'sigmoid'"):
         MultiLayerNet(4, [3], 2, activation="tanh")
