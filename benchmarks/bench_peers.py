@@ -1,0 +1,308 @@
+"""The same training step written for graphgrad's peers: hand-written NumPy, DeZero, PyTorch.
+
+Every ``make_*`` function takes the initial parameters (a dict of arrays, the book's names) and
+returns ``step(x, t)``: one SGD step (forward, loss, backward, update) that changes its own copy of
+the parameters and returns the loss. All versions of a network start from the same numbers and
+take the same step, which `verify` checks, so a timing ratio compares the same arithmetic.
+
+- TwoLayerNet 784-50-10 (chapter 5): graphgrad (``net.gradient``, the book's training loop),
+  hand-written NumPy, the matrix products alone (the floor), DeZero 0.0.13, PyTorch CPU.
+- SimpleConvNet (chapter 7): graphgrad, hand-written im2col NumPy (the book's layer code), PyTorch.
+
+The peers are optional imports: `dezero()` / `torch()` return None when the package is missing.
+``python benchmarks/bench_peers.py`` checks that every available version takes the same step.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+LR = 0.1
+Step = Any  # a callable step(x, t) -> loss
+
+
+# ===================================================================== optional peers
+def micrograd_value() -> type | None:
+    """The real micrograd 0.1.0 ``Value`` class, or None when micrograd is not installed."""
+    try:
+        from micrograd.engine import Value
+    except ImportError:
+        return None
+    return Value
+
+
+def dezero() -> Any:
+    """The dezero module (0.0.13), or None. Restores ``np.int``, which it uses at import."""
+    if not hasattr(np, "int"):
+        np.int = int  # removed in NumPy 1.24; DeZero 0.0.13 still names it
+    try:
+        import dezero as dz
+        import dezero.functions  # noqa: F401
+        import dezero.optimizers  # noqa: F401
+    except ImportError:
+        return None
+    return dz
+
+
+def torch() -> Any:
+    """The torch module, or None when PyTorch is not installed."""
+    try:
+        import torch as th
+    except ImportError:
+        return None
+    return th
+
+
+# ===================================================================== data and parameters
+def batches(flatten: bool, dtype: Any = np.float64, count: int = 16, size: int = 100,
+            seed: int = 0) -> tuple[list[tuple[np.ndarray, np.ndarray]], str]:
+    """`count` batches of MNIST training images and one-hot labels in `dtype`, and the source.
+
+    Data from ``bench_nn.load_data``: real MNIST when it is on disk, random pixels otherwise
+    (the timings do not depend on the pixel values). Labels are one-hot rows, as in the book's
+    training script and in ``bench_nn``'s hand-written steps.
+    """
+    from bench_nn import load_data
+
+    x, t, source = load_data(flatten)
+    rng = np.random.default_rng(seed)
+    picks = [rng.choice(len(x), size, replace=False) for _ in range(count)]
+    return [(x[i].astype(dtype), t[i].astype(dtype)) for i in picks], source
+
+
+def two_layer_params(seed: int = 0, std: float = 0.01) -> dict[str, np.ndarray]:
+    """TwoLayerNet(784, 50, 10)'s parameters, drawn as the book draws them."""
+    rng = np.random.default_rng(seed)
+    return {"W1": std * rng.standard_normal((784, 50)), "b1": np.zeros(50),
+            "W2": std * rng.standard_normal((50, 10)), "b2": np.zeros(10)}
+
+
+def conv_params(seed: int = 0, std: float = 0.01) -> dict[str, np.ndarray]:
+    """SimpleConvNet's parameters (30 filters 5×5, hidden 100, 10 classes), the book's init."""
+    rng = np.random.default_rng(seed)
+    return {"W1": std * rng.standard_normal((30, 1, 5, 5)), "b1": np.zeros(30),
+            "W2": std * rng.standard_normal((30 * 12 * 12, 100)), "b2": np.zeros(100),
+            "W3": std * rng.standard_normal((100, 10)), "b3": np.zeros(10)}
+
+
+def _copy(params: dict[str, np.ndarray], dtype: Any) -> dict[str, np.ndarray]:
+    return {k: np.array(v, dtype=dtype) for k, v in params.items()}
+
+
+# ===================================================================== TwoLayerNet
+def make_ours_two_layer(params: dict[str, np.ndarray], dtype: Any = np.float64) -> Step:
+    """graphgrad's TwoLayerNet, trained as in the book: ``grads = net.gradient(x, t)``."""
+    from nn import TwoLayerNet
+
+    net = TwoLayerNet(784, 50, 10).astype(dtype)
+    p = net.params
+    for key, value in params.items():
+        p[key][...] = value
+
+    def step(x: np.ndarray, t: np.ndarray) -> float:
+        grads = net.gradient(x, t)
+        for key in p:
+            p[key] -= LR * grads[key]
+        return float(net.last_layer.loss) if net.last_layer.loss is not None else np.nan
+
+    step.params = p  # type: ignore[attr-defined]
+    return step
+
+
+def make_numpy_two_layer(params: dict[str, np.ndarray], dtype: Any = np.float64) -> Step:
+    """The step written out in NumPy by hand: ``bench_nn.numpy_two_layer_step``."""
+    from bench_nn import numpy_two_layer_step
+
+    p = _copy(params, dtype)
+
+    def step(x: np.ndarray, t: np.ndarray) -> float:
+        return numpy_two_layer_step(x, t, p, LR)
+
+    step.params = p  # type: ignore[attr-defined]
+    return step
+
+
+def make_matmul_floor(params: dict[str, np.ndarray], dtype: Any = np.float64) -> Step:
+    """The TwoLayerNet step's matrix products alone: 2 forward, 3 backward (no dx for the data)."""
+    p = _copy(params, dtype)
+    W1, W2 = p["W1"], p["W2"]
+    rng = np.random.default_rng(1)
+    dy = rng.standard_normal((100, 10)).astype(dtype)
+
+    def floor(x: np.ndarray, t: np.ndarray) -> float:
+        z1 = x @ W1
+        z1 @ W2  # noqa: B018 - the product is the work being timed
+        z1.T @ dy  # dW2
+        dz = dy @ W2.T  # dh
+        x.T @ dz  # noqa: B018 - dW1
+        return 0.0
+
+    floor.params = p  # type: ignore[attr-defined]
+    return floor
+
+
+def make_dezero_two_layer(params: dict[str, np.ndarray], dtype: Any = np.float64) -> Step | None:
+    """DeZero's MLP((50, 10), relu) with SGD, as in the DeZero book's MNIST example."""
+    dz = dezero()
+    if dz is None:
+        return None
+    F = dz.functions
+    model = dz.models.MLP((50, 10), activation=F.relu)
+    p = _copy(params, dtype)
+    model.l0.W.data, model.l0.b.data = p["W1"], p["b1"]
+    model.l1.W.data, model.l1.b.data = p["W2"], p["b2"]
+    opt = dz.optimizers.SGD(LR).setup(model)
+    labels: dict[int, np.ndarray] = {}  # DeZero takes class indices: converted once per batch
+
+    def step(x: np.ndarray, t: np.ndarray) -> float:
+        ti = labels.get(id(t))
+        if ti is None:
+            ti = labels[id(t)] = t.argmax(axis=1) if t.ndim == 2 else t
+        loss = F.softmax_cross_entropy(model(x), ti)
+        model.cleargrads()
+        loss.backward()
+        opt.update()
+        return float(loss.data)
+
+    step.params = p  # type: ignore[attr-defined]  # DeZero's SGD updates .data in place
+    return step
+
+
+def make_torch_two_layer(params: dict[str, np.ndarray], dtype: Any = np.float32) -> Step | None:
+    """The same net in PyTorch (CPU): tensors with requires_grad, F.cross_entropy, manual SGD."""
+    th = torch()
+    if th is None:
+        return None
+    F = th.nn.functional
+    p = {k: th.from_numpy(v) for k, v in _copy(params, dtype).items()}
+    for v in p.values():
+        v.requires_grad_(True)
+    W1, b1, W2, b2 = p["W1"], p["b1"], p["W2"], p["b2"]
+    labels: dict[int, Any] = {}
+
+    def step(x: np.ndarray, t: np.ndarray) -> float:
+        xt = th.from_numpy(x)
+        tt = labels.get(id(t))
+        if tt is None:  # one-hot rows are class probabilities to F.cross_entropy
+            tt = labels[id(t)] = th.from_numpy(t if t.ndim == 2 else t.astype(np.int64))
+        loss = F.cross_entropy(F.relu(xt @ W1 + b1) @ W2 + b2, tt)
+        for v in (W1, b1, W2, b2):
+            v.grad = None
+        loss.backward()
+        with th.no_grad():
+            for v in (W1, b1, W2, b2):
+                v -= LR * v.grad
+        return loss.item()
+
+    step.params = {k: v.detach().numpy() for k, v in p.items()}  # type: ignore[attr-defined]
+    return step
+
+
+# ===================================================================== SimpleConvNet
+def make_ours_conv(params: dict[str, np.ndarray], dtype: Any = np.float64) -> Step:
+    """graphgrad's SimpleConvNet, trained as in the book: ``grads = net.gradient(x, t)``."""
+    from nn import SimpleConvNet
+
+    net = SimpleConvNet().astype(dtype)
+    p = net.params
+    for key, value in params.items():
+        p[key][...] = value
+
+    def step(x: np.ndarray, t: np.ndarray) -> float:
+        grads = net.gradient(x, t)
+        for key in p:
+            p[key] -= LR * grads[key]
+        return np.nan
+
+    step.params = p  # type: ignore[attr-defined]
+    return step
+
+
+def make_numpy_conv(params: dict[str, np.ndarray], dtype: Any = np.float64) -> Step:
+    """SimpleConvNet's step by hand with the book's im2col/col2im: ``bench_nn.numpy_conv_step``."""
+    from bench_nn import book_col2im, book_im2col, numpy_conv_step
+
+    p = _copy(params, dtype)
+
+    def step(x: np.ndarray, t: np.ndarray) -> float:
+        return numpy_conv_step(x, t, p, LR, book_im2col, book_col2im)
+
+    step.params = p  # type: ignore[attr-defined]
+    return step
+
+
+def make_torch_conv(params: dict[str, np.ndarray], dtype: Any = np.float32) -> Step | None:
+    """SimpleConvNet in PyTorch (CPU): conv2d, relu, max_pool2d, two linear layers."""
+    th = torch()
+    if th is None:
+        return None
+    F = th.nn.functional
+    p = {k: th.from_numpy(v) for k, v in _copy(params, dtype).items()}
+    for v in p.values():
+        v.requires_grad_(True)
+    labels: dict[int, Any] = {}
+
+    def step(x: np.ndarray, t: np.ndarray) -> float:
+        xt = th.from_numpy(x)
+        tt = labels.get(id(t))
+        if tt is None:  # one-hot rows are class probabilities to F.cross_entropy
+            tt = labels[id(t)] = th.from_numpy(t if t.ndim == 2 else t.astype(np.int64))
+        h = F.max_pool2d(F.relu(F.conv2d(xt, p["W1"], p["b1"])), 2)
+        h = F.relu(h.flatten(1) @ p["W2"] + p["b2"])
+        loss = F.cross_entropy(h @ p["W3"] + p["b3"], tt)
+        for v in p.values():
+            v.grad = None
+        loss.backward()
+        with th.no_grad():
+            for v in p.values():
+                v -= LR * v.grad
+        return loss.item()
+
+    step.params = {k: v.detach().numpy() for k, v in p.items()}  # type: ignore[attr-defined]
+    return step
+
+
+# ===================================================================== checking
+TWO_LAYER = {"graphgrad": make_ours_two_layer, "NumPy by hand": make_numpy_two_layer,
+             "DeZero 0.0.13": make_dezero_two_layer, "PyTorch CPU": make_torch_two_layer}
+CONV = {"graphgrad": make_ours_conv, "NumPy im2col by hand": make_numpy_conv,
+        "PyTorch CPU": make_torch_conv}
+
+
+def verify(makers: dict[str, Any], params: dict[str, np.ndarray],
+           data: list[tuple[np.ndarray, np.ndarray]], dtype: Any = np.float64) -> dict[str, float]:
+    """Run every version over the batches in `data` from the same start. Returns, for each, the
+    largest difference of its parameters from the first version's, relative to how far the
+    first version's parameters moved: all tiny, since the same step is being timed."""
+    ends = {}
+    for name, make in makers.items():
+        step = make(params, dtype)
+        if step is None:
+            continue
+        for x, t in data:
+            step(x, t)
+        ends[name] = {k: np.asarray(v, dtype=np.float64).copy() for k, v in step.params.items()}
+    first = next(iter(ends.values()))
+    moved = max(float(np.max(np.abs(first[k] - params[k]))) for k in first)
+    return {name: max(float(np.max(np.abs(end[k] - first[k]))) for k in first) / moved
+            for name, end in ends.items()}
+
+
+def main() -> None:
+    for title, makers, params, flatten in (
+            ("TwoLayerNet", TWO_LAYER, two_layer_params(), True),
+            ("SimpleConvNet", CONV, conv_params(), False)):
+        data, source = batches(flatten, count=3)
+        diffs = verify(makers, params, data)
+        print(f"{title} ({source}), after 3 SGD steps, max |Δparameter| vs graphgrad / "
+              f"max |update|: " + ", ".join(f"{name} {d:.1e}" for name, d in diffs.items()))
+
+
+if __name__ == "__main__":
+    main()
