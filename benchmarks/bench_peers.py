@@ -5,9 +5,11 @@ returns ``step(x, t)``: one SGD step (forward, loss, backward, update) that chan
 the parameters and returns the loss. All versions of a network start from the same numbers and
 take the same step, which `verify` checks, so a timing ratio compares the same arithmetic.
 
-- TwoLayerNet 784-50-10 (chapter 5): graphgrad (``net.gradient``, the book's training loop),
-  hand-written NumPy, the matrix products alone (the floor), DeZero 0.0.13, PyTorch CPU.
-- SimpleConvNet (chapter 7): graphgrad, hand-written im2col NumPy (the book's layer code), PyTorch.
+- TwoLayerNet 784-50-10 (chapter 5): graphgrad (``net.gradient``, the book's training loop, and
+  ``net.gradient_by_engine``, the graph and ``loss.backward()``), hand-written NumPy (bench_nn.py),
+  the matrix products alone (the floor), DeZero 0.0.13, PyTorch CPU.
+- SimpleConvNet (chapter 7): graphgrad both ways, hand-written im2col NumPy with the book's
+  im2col (bench_nn.py), PyTorch CPU.
 
 The peers are optional imports: `dezero()` / `torch()` return None when the package is missing.
 ``python benchmarks/bench_peers.py`` checks that every available version takes the same step.
@@ -96,23 +98,31 @@ def _copy(params: dict[str, np.ndarray], dtype: Any) -> dict[str, np.ndarray]:
 
 
 # ===================================================================== TwoLayerNet
-def make_ours_two_layer(params: dict[str, np.ndarray], dtype: Any = np.float64) -> Step:
-    """graphgrad's TwoLayerNet, trained as in the book: ``grads = net.gradient(x, t)``."""
+def make_ours_two_layer(params: dict[str, np.ndarray], dtype: Any = np.float64,
+                        engine: bool = False) -> Step:
+    """graphgrad's TwoLayerNet, trained as in the book: ``grads = net.gradient(x, t)`` (the
+    layer chain) or, with `engine`, ``net.gradient_by_engine(x, t)`` (record + loss.backward())."""
     from nn import TwoLayerNet
 
     net = TwoLayerNet(784, 50, 10).astype(dtype)
     p = net.params
     for key, value in params.items():
         p[key][...] = value
+    gradient = net.gradient_by_engine if engine else net.gradient
 
     def step(x: np.ndarray, t: np.ndarray) -> float:
-        grads = net.gradient(x, t)
+        grads = gradient(x, t)
         for key in p:
             p[key] -= LR * grads[key]
-        return float(net.last_layer.loss) if net.last_layer.loss is not None else np.nan
+        return np.nan
 
     step.params = p  # type: ignore[attr-defined]
     return step
+
+
+def make_engine_two_layer(params: dict[str, np.ndarray], dtype: Any = np.float64) -> Step:
+    """`make_ours_two_layer` through the engine: ``net.gradient_by_engine(x, t)``."""
+    return make_ours_two_layer(params, dtype, engine=True)
 
 
 def make_numpy_two_layer(params: dict[str, np.ndarray], dtype: Any = np.float64) -> Step:
@@ -205,23 +215,31 @@ def make_torch_two_layer(params: dict[str, np.ndarray], dtype: Any = np.float32)
 
 
 # ===================================================================== SimpleConvNet
-def make_ours_conv(params: dict[str, np.ndarray], dtype: Any = np.float64) -> Step:
-    """graphgrad's SimpleConvNet, trained as in the book: ``grads = net.gradient(x, t)``."""
+def make_ours_conv(params: dict[str, np.ndarray], dtype: Any = np.float64,
+                   engine: bool = False) -> Step:
+    """graphgrad's SimpleConvNet, trained as in the book: ``grads = net.gradient(x, t)``, or
+    with `engine` ``net.gradient_by_engine(x, t)``."""
     from nn import SimpleConvNet
 
     net = SimpleConvNet().astype(dtype)
     p = net.params
     for key, value in params.items():
         p[key][...] = value
+    gradient = net.gradient_by_engine if engine else net.gradient
 
     def step(x: np.ndarray, t: np.ndarray) -> float:
-        grads = net.gradient(x, t)
+        grads = gradient(x, t)
         for key in p:
             p[key] -= LR * grads[key]
         return np.nan
 
     step.params = p  # type: ignore[attr-defined]
     return step
+
+
+def make_engine_conv(params: dict[str, np.ndarray], dtype: Any = np.float64) -> Step:
+    """`make_ours_conv` through the engine: ``net.gradient_by_engine(x, t)``."""
+    return make_ours_conv(params, dtype, engine=True)
 
 
 def make_numpy_conv(params: dict[str, np.ndarray], dtype: Any = np.float64) -> Step:
@@ -269,9 +287,11 @@ def make_torch_conv(params: dict[str, np.ndarray], dtype: Any = np.float32) -> S
 
 
 # ===================================================================== checking
-TWO_LAYER = {"graphgrad": make_ours_two_layer, "NumPy by hand": make_numpy_two_layer,
+TWO_LAYER = {"graphgrad": make_ours_two_layer, "graphgrad engine": make_engine_two_layer,
+             "NumPy by hand": make_numpy_two_layer,
              "DeZero 0.0.13": make_dezero_two_layer, "PyTorch CPU": make_torch_two_layer}
-CONV = {"graphgrad": make_ours_conv, "NumPy im2col by hand": make_numpy_conv,
+CONV = {"graphgrad": make_ours_conv, "graphgrad engine": make_engine_conv,
+        "NumPy im2col by hand": make_numpy_conv,
         "PyTorch CPU": make_torch_conv}
 
 

@@ -72,8 +72,9 @@ class Table:
     def section(self, title: str, detail: str = "") -> None:
         mark = ""
         if detail:
-            self.notes.append(detail)
-            mark = f" [{len(self.notes)}]"
+            if detail not in self.notes:  # sections that share a description share a note
+                self.notes.append(detail)
+            mark = f" [{self.notes.index(detail) + 1}]"
         self.rows.append((f"**{title}**{mark}", "", "", "", ""))
 
     def add(self, name: str, ours: str, base: str, ratio: str, note: str = "") -> None:
@@ -233,83 +234,96 @@ def _cycle(data: list[tuple[Any, Any]], step: Callable) -> Callable[[], Any]:
     return call
 
 
-def nn_section(table: Table, repeats: int, inner: int, threads: int) -> None:
-    import bench_peers as bp
+def _time_steps(makers: dict[str, Callable], params: dict, dtype: Any, data: list,
+                repeats: int, inner: int) -> tuple[dict[str, list[float]], list[str]]:
+    """Build every available version, time them interleaved (bench_nn.run_interleaved)."""
     from bench_nn import run_interleaved
 
-    params = bp.two_layer_params()
-    for dtype_name in ("float64", "float32"):
-        import numpy as np
+    variants, missing = {}, []
+    for name, make in makers.items():
+        step = make(params, dtype)
+        if step is None:
+            missing.append(name)
+        else:
+            variants[name] = _cycle(data, step)
+    log(f"  {', '.join(variants)}")
+    return run_interleaved(variants, repeats, inner), missing
 
+
+def _compare(table: Table, times: dict[str, list[float]], missing: list[str],
+             rows: list[tuple[str, str, str]]) -> None:
+    """One row per (ours, baseline, note); a baseline that is not installed says so."""
+    for ours, base, note in rows:
+        label = "vs " + base if ours == "graphgrad" else f"{ours} vs {base}"
+        if base in missing:
+            table.add(label, "", "not installed", "—", "see benchmarks/requirements.txt")
+            continue
+        if "1.10x" in note:
+            r = statistics.median([a / b for a, b in zip(times[ours], times[base])])
+            note = f"{note}: {'met' if r <= 1.10 else 'NOT met'}"
+        table.add(label, ms(times[ours]), ms(times[base]), ratio(times[ours], times[base]),
+                  note)
+
+
+def nn_section(table: Table, repeats: int, inner: int, threads: int) -> None:
+    import bench_peers as bp
+    import numpy as np
+
+    params = bp.two_layer_params()
+    torch_name = f"PyTorch CPU {_torch_version()}".strip()
+    makers = {"graphgrad": bp.make_ours_two_layer,
+              "graphgrad engine": bp.make_engine_two_layer,
+              "NumPy by hand": bp.make_numpy_two_layer,
+              "DeZero 0.0.13": bp.make_dezero_two_layer,
+              torch_name: bp.make_torch_two_layer,
+              "matmuls alone (the floor)": bp.make_matmul_floor}
+    for dtype_name in ("float64", "float32"):
         dtype = np.dtype(dtype_name).type
         data, source = bp.batches(True, dtype)
-        makers = {"graphgrad": bp.make_ours_two_layer,
-                  "NumPy by hand": bp.make_numpy_two_layer,
-                  "DeZero 0.0.13": bp.make_dezero_two_layer,
-                  f"PyTorch CPU {_torch_version()}": bp.make_torch_two_layer,
-                  "matmuls alone (the floor)": bp.make_matmul_floor}
-        variants, missing = {}, []
-        for name, make in makers.items():
-            step = make(params, dtype)
-            if step is None:
-                missing.append(name)
-            else:
-                variants[name] = _cycle(data, step)
-        log(f"  TwoLayerNet {dtype_name}: {', '.join(variants)}")
-        times = run_interleaved(variants, repeats, inner)
+        log(f"  TwoLayerNet {dtype_name}")
+        times, missing = _time_steps(makers, params, dtype, data, repeats, inner)
         table.section(f"TwoLayerNet step, {dtype_name}",
-                      f"TwoLayerNet {dtype_name}: 784-50-10, one training step = "
-                      f"net.gradient(x, t) + SGD update (lr 0.1), batch 100 of {source} "
-                      f"with one-hot labels, "
-                      f"{threads} BLAS/torch thread(s). All versions start from the same "
-                      f"parameters and take the same step (bench_peers.verify). {repeats} repeats "
-                      f"of {inner} steps.")
-        ours = times["graphgrad"]
-        for name in variants:
-            if name == "graphgrad":
-                continue
-            note = ""
-            if name.startswith("NumPy"):
-                r = statistics.median([a / b for a, b in zip(ours, times[name])])
-                note = f"target ≤ 1.10x: {'met' if r <= 1.10 else 'NOT met'}"
-            if name.startswith("matmuls"):
-                note = "2 forward + 3 backward products"
-            table.add(f"vs {name}", ms(ours), ms(times[name]), ratio(ours, times[name]), note)
-        for name in missing:
-            table.add(f"vs {name}", "", "not installed", "—", "see benchmarks/requirements.txt")
+                      f"TwoLayerNet 784-50-10: one training step = gradient + SGD "
+                      f"update (lr 0.1), batch 100 of {source}, one-hot labels, {threads} "
+                      f"BLAS/torch thread(s); {repeats} interleaved repeats of {inner} steps. "
+                      f"graphgrad = net.gradient(x, t), the book's loop (the layer chain); "
+                      f"graphgrad engine = net.gradient_by_engine(x, t) (the recorded graph and "
+                      f"loss.backward()). All versions start from the same parameters and take "
+                      f"the same step (bench_peers.py verifies it).")
+        _compare(table, times, missing, [
+            ("graphgrad", "NumPy by hand", "target ≤ 1.10x"),
+            ("graphgrad engine", "NumPy by hand", "target ≤ 1.10x"),
+            ("graphgrad", "DeZero 0.0.13", ""),
+            ("graphgrad", torch_name, ""),
+            ("graphgrad", "matmuls alone (the floor)", "2 forward + 3 backward products"),
+            ("graphgrad engine", "matmuls alone (the floor)", "")])
 
 
 def conv_section(table: Table, repeats: int, inner: int, threads: int) -> None:
     import bench_peers as bp
     import numpy as np
-    from bench_nn import run_interleaved
 
     params = bp.conv_params()
+    torch_name = f"PyTorch CPU {_torch_version()}".strip()
+    makers = {"graphgrad": bp.make_ours_conv,
+              "graphgrad engine": bp.make_engine_conv,
+              "NumPy im2col by hand": bp.make_numpy_conv,
+              torch_name: bp.make_torch_conv}
     for dtype_name in ("float64", "float32"):
         dtype = np.dtype(dtype_name).type
         data, source = bp.batches(False, dtype, count=4)
-        makers = {"graphgrad": bp.make_ours_conv,
-                  "NumPy im2col by hand": bp.make_numpy_conv,
-                  f"PyTorch CPU {_torch_version()}": bp.make_torch_conv}
-        variants, missing = {}, []
-        for name, make in makers.items():
-            step = make(params, dtype)
-            if step is None:
-                missing.append(name)
-            else:
-                variants[name] = _cycle(data, step)
-        log(f"  SimpleConvNet {dtype_name}: {', '.join(variants)}")
-        times = run_interleaved(variants, repeats, inner)
+        log(f"  SimpleConvNet {dtype_name}")
+        times, missing = _time_steps(makers, params, dtype, data, repeats, inner)
         table.section(f"SimpleConvNet step, {dtype_name}",
-                      f"SimpleConvNet {dtype_name}: conv 30×5×5 → ReLU → max pool 2×2 → 100 → "
+                      f"SimpleConvNet: conv 30×5×5 → ReLU → max pool 2×2 → 100 → "
                       f"ReLU → 10, one training step (gradient + SGD), batch 100 of {source}, "
-                      f"{threads} thread(s); the NumPy version uses the book's im2col/col2im "
-                      f"(nn.utils has a faster im2col). {repeats} repeats of {inner} steps.")
-        for name in list(variants)[1:]:
-            table.add(f"vs {name}", ms(times["graphgrad"]), ms(times[name]),
-                      ratio(times["graphgrad"], times[name]))
-        for name in missing:
-            table.add(f"vs {name}", "", "not installed", "—", "see benchmarks/requirements.txt")
+                      f"{threads} thread(s); {repeats} interleaved repeats of {inner} step(s). "
+                      f"The NumPy version is the book's layer code with the book's im2col/col2im "
+                      f"(graphgrad's nn.utils.im2col is about twice as fast).")
+        _compare(table, times, missing, [
+            ("graphgrad", "NumPy im2col by hand", ""),
+            ("graphgrad engine", "NumPy im2col by hand", ""),
+            ("graphgrad", torch_name, "")])
 
 
 def _torch_version() -> str:
