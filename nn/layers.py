@@ -260,22 +260,19 @@ class AffineOp(Op):
     name, symbol = "affine", "Affine"
     formula = "Y = X · W + b"
     derivative = "∂L/∂X = G · Wᵀ,  ∂L/∂W = Xᵀ · G,  ∂L/∂b = Σₙ G"
+    # The data batch X needs no gradient: skipping G · Wᵀ saves a third of the backward work.
+    partial = True
 
     @staticmethod
-    def forward(x, W, b, need_dx=True):
-        # need_dx only matters to backward (it reads it from ctx); the engine hands an op's
-        # params to forward too, hence the unused argument.
+    def forward(x, W, b):
         return np.dot(x.reshape(x.shape[0], -1), W) + b
 
     @staticmethod
-    def backward(g, y, ctx, x, W, b):
+    def backward(g, y, ctx, x, W, b, needs=(True, True, True)):
         # Also correct on Nodes (create_graph=True): reshape, .T, @ and .sum are all recorded.
-        x2 = x.reshape(x.shape[0], -1)
-        dW = x2.T @ g
-        db = g.sum(axis=0)
-        # The data batch needs no gradient: skipping G · Wᵀ saves a third of the backward work.
-        need_dx = ctx[0] if ctx else True
-        dx = (g @ W.T).reshape(x.shape) if need_dx else None
+        dx = (g @ W.T).reshape(x.shape) if needs[0] else None
+        dW = x.reshape(x.shape[0], -1).T @ g if needs[1] else None
+        db = g.sum(axis=0) if needs[2] else None
         return dx, dW, db
 
 
@@ -314,8 +311,7 @@ class Affine(Layer):
         """``x.reshape(N, -1) · W + b``."""
         _check_affine(self.name, np.shape(x.value if x.__class__ is Node else x), self.W, self.b)
         if x.__class__ is Node:
-            return _record(self, AffineOp, x, self.parameter("W"), self.parameter("b"),
-                           params=(x.requires_grad,))
+            return _record(self, AffineOp, x, self.parameter("W"), self.parameter("b"))
         self.x, self.original_x_shape = x, x.shape
         return AffineOp.forward(x, self.W, self.b)
 
@@ -324,7 +320,8 @@ class Affine(Layer):
 
         ``need_dx=False`` skips ``dx`` (returns None): for a first layer, whose input is the data.
         """
-        dx, self.dW, self.db = AffineOp.backward(dout, None, (need_dx,), self.x, self.W, self.b)
+        dx, self.dW, self.db = AffineOp.backward(dout, None, (), self.x, self.W, self.b,
+                                                 needs=(need_dx, True, True))
         return dx
 
 
@@ -569,10 +566,11 @@ class ConvolutionOp(Op):
     formula = "Y = im2col(X) · W_colᵀ + b,  W_col = W.reshape(FN, −1)"
     derivative = "∂L/∂W = G_colᵀ · col,  ∂L/∂b = Σ G,  ∂L/∂X = col2im(G_col · W_col)"
     saves = True
+    partial = True  # no col2im for the data batch
     twice_differentiable = False  # im2col/col2im are NumPy code, not recorded ops
 
     @staticmethod
-    def forward(x, W, b, stride, pad, need_dx=True):
+    def forward(x, W, b, stride, pad):
         FN, C, FH, FW = W.shape
         N, _, H, Wd = x.shape
         out_h = conv_output_size(H, FH, stride, pad)
@@ -580,17 +578,17 @@ class ConvolutionOp(Op):
         col = im2col(x, FH, FW, stride, pad)
         out = np.dot(col, W.reshape(FN, -1).T) + b
         out = out.reshape(N, out_h, out_w, FN).transpose(0, 3, 1, 2)
-        return out, (col, stride, pad, need_dx)
+        return out, (col, stride, pad)
 
     @staticmethod
-    def backward(g, y, ctx, x, W, b):
-        col, stride, pad, need_dx = ctx
+    def backward(g, y, ctx, x, W, b, needs=(True, True, True)):
+        col, stride, pad = ctx
         FN, C, FH, FW = W.shape
         g_col = g.transpose(0, 2, 3, 1).reshape(-1, FN)
-        db = g_col.sum(axis=0)
-        dW = np.dot(g_col.T, col).reshape(W.shape)
+        db = g_col.sum(axis=0) if needs[2] else None
+        dW = np.dot(g_col.T, col).reshape(W.shape) if needs[1] else None
         dx = None
-        if need_dx:  # not for the data batch (the first layer)
+        if needs[0]:
             dx = col2im(np.dot(g_col, W.reshape(FN, -1)), x.shape, FH, FW, stride, pad)
         return dx, dW, db
 
@@ -647,7 +645,7 @@ class Convolution(Layer):
         _check_conv(self.name, shape, self.W.shape[2:], self.W.shape[1], self.stride, self.pad)
         if x.__class__ is Node:
             return _record(self, ConvolutionOp, x, self.parameter("W"), self.parameter("b"),
-                           params=(self.stride, self.pad, x.requires_grad))
+                           params=(self.stride, self.pad))
         self.x = x
         out, self._ctx = ConvolutionOp.forward(x, self.W, self.b, self.stride, self.pad)
         self.col = self._ctx[0]
@@ -658,8 +656,8 @@ class Convolution(Layer):
 
         ``need_dx=False`` skips ``dx`` (returns None): for a first layer, whose input is the data.
         """
-        ctx = self._ctx[:-1] + (need_dx,)
-        dx, self.dW, self.db = ConvolutionOp.backward(dout, None, ctx, self.x, self.W, self.b)
+        dx, self.dW, self.db = ConvolutionOp.backward(dout, None, self._ctx, self.x, self.W,
+                                                      self.b, needs=(need_dx, True, True))
         return dx
 
 

@@ -429,3 +429,20 @@ def test_conv_layers_are_not_twice_differentiable():
     y = conv(x).sum()
     with pytest.raises(NotImplementedError, match="convolution"):
         y.backward(create_graph=True)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: (Affine(RNG.standard_normal((4, 3)), np.zeros(3)), RNG.standard_normal((2, 4))),
+    lambda: (Convolution(RNG.standard_normal((2, 1, 2, 2)), np.zeros(2)),
+             RNG.standard_normal((2, 1, 3, 3))),
+])
+def test_data_batch_gets_no_gradient_but_parameters_do(make):
+    layer, x = make()
+    out = layer.forward(x)
+    w = RNG.standard_normal(out.shape)
+    assert layer.backward(w, need_dx=False) is None  # the first layer skips dx
+    dW = layer.dW
+    xn = Node(x, requires_grad=False)  # a data batch
+    layer(xn).backward(w)
+    assert xn.grad is None
+    np.testing.assert_allclose(layer.parameter("W").grad, dW, rtol=1e-12)
