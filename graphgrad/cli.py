@@ -12,6 +12,24 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="backprop the apple/orange graph, draw it, train on MNIST")
     demo.add_argument("--out", type=Path, default=Path("out"), help="folder for pictures")
+    demo.add_argument("--no-train", action="store_true", help="skip the MNIST training")
+    train = sub.add_parser("train", help="train a model on MNIST, print per-epoch accuracy")
+    train.add_argument("--model", default="two_layer",
+                       choices=["two_layer", "multi_layer", "simple_conv"])
+    train.add_argument("--iters", type=int, default=10000, help="iterations (default 10000)")
+    train.add_argument("--batch-size", type=int, default=100)
+    train.add_argument("--lr", type=float, default=0.1, help="learning rate (default 0.1)")
+    train.add_argument("--optimizer", default="sgd",
+                       choices=["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"])
+    train.add_argument("--hidden", type=int, nargs="+", default=[50],
+                       help="hidden layer sizes (default 50)")
+    train.add_argument("--data", type=Path, default=None,
+                       help="folder with the four MNIST files (default: $MNIST_DIR or cache)")
+    train.add_argument("--plot", type=Path, default=None, help="save loss/accuracy curves (PNG)")
+    train.add_argument("--train-limit", type=int, default=None,
+                       help="use only the first N training images")
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--no-progress", action="store_true", help="no progress bar")
     explore = sub.add_parser(
         "explore",
         help="build a graph from an expression, backpropagate, write an HTML page or picture",
@@ -39,7 +57,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "demo":
         from graphgrad import demo
 
-        return demo.run(args.out)
+        return demo.run(args.out, train=not args.no_train)
+    if args.command == "train":
+        from graphgrad import train
+
+        train.run(args.model, args.iters, args.batch_size, args.lr, args.optimizer, args.hidden,
+                  args.data, args.plot, args.train_limit, args.seed,
+                  progress=not args.no_progress)
+        return 0
     if args.command == "explore":
         from graphgrad import expr
 

@@ -37,8 +37,8 @@ def draw_pictures(out: Path) -> list[Path]:
     return written
 
 
-def run(out: Path) -> int:
-    """Print the apple/orange values and gradients and draw them."""
+def run(out: Path, train: bool = True) -> int:
+    """Print the apple/orange values and gradients, draw them, and train on MNIST."""
     price, leaves = apple_orange()
     print("Apple/orange purchase (Deep Learning from Scratch, 5.4):")
     print(f"  price = (apple*apple_num + orange*orange_num) * tax = {price.value:g}")
@@ -47,4 +47,11 @@ def run(out: Path) -> int:
     print("Pictures (values above each edge, gradients below in red):")
     for path in draw_pictures(Path(out)):
         print(f"  {path}")
+    if train:
+        from graphgrad import train as training
+
+        print("\nTraining the textbook's TwoLayerNet on MNIST (5.7.4: 10,000 iterations, "
+              "batch 100, lr 0.1):")
+        training.run("two_layer", iters=10000, batch_size=100, lr=0.1,
+                     plot=Path(out) / "two_layer_curves.png")
     return 0

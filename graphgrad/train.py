@@ -1,0 +1,55 @@
+"""`graphgrad train`: train a model on MNIST (or any MNIST-format folder) and report accuracy."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+
+MODELS = ("two_layer", "multi_layer", "simple_conv")
+
+
+def build_model(name: str, hidden: list[int], seed: int):
+    """The model by CLI name, with the textbook's sizes for MNIST."""
+    import nn
+
+    np.random.seed(seed)  # the textbook's models draw their initial weights from np.random
+    if name == "two_layer":
+        return nn.TwoLayerNet(784, hidden[0], 10)
+    if name == "multi_layer":
+        return nn.MultiLayerNet(784, hidden, 10, activation="relu", weight_init_std="relu")
+    if name == "simple_conv":
+        return nn.SimpleConvNet()
+    raise ValueError(f"train: unknown model {name!r}; choose one of {', '.join(MODELS)}")
+
+
+def run(model: str = "two_layer", iters: int = 10000, batch_size: int = 100, lr: float = 0.1,
+        optimizer: str = "sgd", hidden: list[int] | None = None, data: Path | None = None,
+        plot: Path | None = None, train_limit: int | None = None, seed: int = 0,
+        verbose: bool = True, progress: bool = True) -> dict[str, list[float]]:
+    """Load MNIST, train with the textbook's loop, print per-epoch accuracy; returns history."""
+    from nn.datasets import load_mnist
+    from nn.trainer import Trainer
+
+    hidden = hidden or [50]
+    t0 = time.perf_counter()
+    (x_train, t_train), (x_test, t_test) = load_mnist(
+        normalize=True, flatten=model != "simple_conv", directory=data)
+    if train_limit:
+        x_train, t_train = x_train[:train_limit], t_train[:train_limit]
+    if verbose:
+        print(f"MNIST: {len(x_train)} training and {len(x_test)} test images "
+              f"({time.perf_counter() - t0:.1f} s to load)")
+    net = build_model(model, hidden, seed)
+    epochs = -(-iters * batch_size // len(x_train))  # enough epochs to run `iters` iterations
+    trainer = Trainer(net, x_train, t_train, x_test, t_test, epochs=epochs,
+                      mini_batch_size=batch_size, optimizer=optimizer,
+                      optimizer_param={"lr": lr}, max_iter=iters, seed=seed, verbose=verbose,
+                      progress=progress)
+    history = trainer.train()
+    if plot is not None:
+        path = trainer.plot(plot)
+        if verbose:
+            print(f"curves: {path}")
+    return history

@@ -1,0 +1,45 @@
+"""`graphgrad train` and the textbook's acceptance number: TwoLayerNet reaches 0.97 on MNIST."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from graphgrad import train
+from graphgrad.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+MNIST = Path(os.environ.get("MNIST_DIR", ROOT.parent / "shared" / "datasets" / "mnist"))
+needs_mnist = pytest.mark.skipif(not (MNIST / "train-images-idx3-ubyte.gz").exists(),
+                                 reason=f"MNIST not found at {MNIST} (set MNIST_DIR)")
+
+
+@needs_mnist
+def test_textbook_two_layer_net_reaches_97_percent():
+    # the book's 5.7.4 settings: 10,000 iterations, batch 100, lr 0.1, SGD (book: 0.9705)
+    history = train.run("two_layer", iters=10000, batch_size=100, lr=0.1, data=MNIST,
+                        verbose=False, progress=False)
+    assert history["test_acc"][-1] >= 0.97
+    assert len(history["loss"]) == 10000
+
+
+@needs_mnist
+def test_cli_train_prints_epochs_and_writes_curves(tmp_path, capsys):
+    plot = tmp_path / "curves.png"
+    assert main(["train", "--iters", "40", "--train-limit", "2000", "--data", str(MNIST),
+                 "--optimizer", "adam", "--lr", "0.01", "--plot", str(plot),
+                 "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert "2000 training and 10000 test images" in out
+    assert "epoch   2  iter     40" in out and "final test accuracy" in out
+    assert plot.read_bytes().startswith(b"\x89PNG")
+
+
+def test_unknown_model_is_an_error():
+    with pytest.raises(ValueError, match="unknown model 'big'"):
+        train.build_model("big", [50], 0)
+
+
+def test_missing_data_folder_names_it(tmp_path):
+    with pytest.raises(Exception, match=str(tmp_path / "nope")):
+        train.run(data=tmp_path / "nope", iters=1, verbose=False, progress=False)
