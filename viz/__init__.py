@@ -27,6 +27,7 @@ from .backends import (
     draw,
     render,
     render_svg,
+    to_graphviz,
 )
 from .dot import layout_to_dot, to_dot
 from .html import Explorer, explore, to_html  # noqa: F401  (public: viz.to_html, viz.explore)
@@ -62,4 +63,5 @@ __all__ = [
     "render",
     "render_svg",
     "to_dot",
+    "to_graphviz",
 ]

@@ -153,3 +153,17 @@ def draw(root: Any, **options: Any) -> Drawing:
     Options are those of :func:`viz.to_dot`.
     """
     return Drawing(build_layout(root, **options))
+
+
+def to_graphviz(root: Any, **options: Any) -> Any:
+    """The graph as a ``graphviz.Source``, for code written around the `graphviz` package.
+
+    torchviz users get the same kind of object from ``make_dot``. Its ``.source`` is our DOT;
+    its own rendering calls the system ``dot`` program, so to draw without one use
+    :func:`render` or :func:`draw`, which go through pygraphviz.
+    """
+    try:
+        import graphviz
+    except ImportError:
+        raise ImportError("to_graphviz needs the graphviz package: pip install graphviz") from None
+    return graphviz.Source(to_dot(root, **options))

@@ -118,3 +118,15 @@ def test_svg_clusters_carry_ids():
     svg = viz.render_svg(y, group=True)
     assert '<g id="cluster_0" class="cluster">' in svg
     assert ">Affine1</text>" in svg
+
+
+def test_to_graphviz_wraps_the_same_dot():
+    import graphviz
+
+    a, b = Node(2.0, name="a"), Node(3.0, name="b")
+    y = a * b
+    y.backward()
+    src = viz.to_graphviz(y)
+    assert isinstance(src, graphviz.Source)
+    assert src.source == viz.to_dot(y)
+    assert "6" in src.source and "×" in src.source
