@@ -298,10 +298,12 @@ def _forward_data(
     """Per forward step (one per op node, inputs before outputs): what is computed and shown."""
     ops = [n for n in order if n.op is not None]
     steps = []
+    fallback = "output of "  # node_label's name for results that have no better one
     computed_at: dict[int, int] = {n.id: 0 for n in order if n.op is None}
     for j, node in enumerate(ops, start=1):
         computed_at[node.id] = j
         op = node.op
+        who = _describe(node, names, precision)
         formula = getattr(op, "formula", "")
         steps.append(
             {
@@ -309,7 +311,7 @@ def _forward_data(
                 "lines": [
                     f"Step {j}/{len(ops)}: forward through {_op_symbol(op)}"
                     + (f"   ({formula})" if formula else ""),
-                    (f"{name} = " if (name := names.get(node.id) or node.name) else "")
+                    ("" if who.startswith(fallback) else f"{who} = ")
                     + _forward_text(node, names, precision),
                 ],
                 "show": edges.leaving.get(node.id, []),
