@@ -306,8 +306,8 @@
       if (tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT") return;
       if (ev.altKey || ev.ctrlKey || ev.metaKey) return;
       var k = current();
-      if (ev.key === "ArrowRight" || ev.key === "ArrowDown") go(k + 1);
-      else if (ev.key === "ArrowLeft" || ev.key === "ArrowUp") go(k - 1);
+      if (ev.key === "ArrowRight") go(k + 1);
+      else if (ev.key === "ArrowLeft") go(k - 1);
       else if (ev.key === "Home") go(0);
       else if (ev.key === "End") go(last());
       else return;

@@ -145,31 +145,31 @@ def _describe(node: Any, names: Mapping[int, str], precision: int) -> str:
             return node_label(x, names, precision)
         return None
 
-    def spelled(x: Any, inner: Any) -> str | None:
+    def spelled(x: Any, parts: list[tuple[str, bool] | None]) -> tuple[str, bool] | None:
+        """``(text, atomic)``: atomic texts need no parentheses inside a bigger expression."""
         symbol = _op_symbol(x.op)
-        parts = [inner(i) for i in x.inputs]
         if any(p is None for p in parts):
             return None
-        if len(parts) == 2 and len(symbol) <= 2:
-            return f"{parts[0]} {symbol} {parts[1]}"
-        if len(parts) == 1 and symbol.isalpha():
-            return f"{symbol}({parts[0]})"
+        texts = [p[0] if p[1] else f"({p[0]})" for p in parts]  # type: ignore[index]
+        if len(texts) == 2 and len(symbol) <= 2:
+            return f"{texts[0]} {symbol} {texts[1]}", False
+        if len(texts) == 1 and symbol.isalpha():
+            return f"{symbol}({parts[0][0]})", True  # type: ignore[index]
         return None
 
-    def one_level(x: Any) -> str | None:
+    def one_level(x: Any) -> tuple[str, bool] | None:
         text = short(x)
-        if text is None:
-            text = spelled(x, short)
-            return None if text is None else f"({text})"
-        return text
+        if text is not None:
+            return text, True
+        return spelled(x, [(t, True) if (t := short(i)) else None for i in x.inputs])
 
     text = short(node)
     if text is not None:
         return text
-    text = spelled(node, one_level)
-    if text is None or len(text) > DESCRIBE_LIMIT:
+    found = spelled(node, [one_level(i) for i in node.inputs])
+    if found is None or len(found[0]) > DESCRIBE_LIMIT:
         return node_label(node, names, precision)
-    return text
+    return found[0]
 
 
 @dataclasses.dataclass
@@ -414,7 +414,7 @@ def _page_parts(
     svg = _svg_text(layout_to_dot(picture), inline=True)
     data = {
         "format": "graphgrad-explorer/1",
-        "title": title or f"graphgrad explorer: {node_label(root, names, precision)}",
+        "title": title or f"graphgrad explorer: {_describe(root, names, precision)}",
         "note": base.note,
         "grad_color": GRAD_COLOR,
         "forward": {"steps": fsteps},
