@@ -52,13 +52,31 @@ class _State:
     #: recording, no anomaly checks, no scope: the common case, tested with one read
     plain = True
 
-    def set(self, **switches: Any) -> dict[str, Any]:
-        """Change switches; returns their previous values (to pass back to `set`)."""
-        previous = {name: getattr(self, name) for name in switches}
-        for name, value in switches.items():
-            setattr(self, name, value)
+    def refresh(self) -> None:
+        """Recompute `plain` after a switch changed."""
         self.plain = self.grad_enabled and not self.anomaly and self.scope is None
-        return previous
+
+
+class _Switch(contextlib.ContextDecorator):
+    """Set one switch of `_state` for a ``with`` block and restore it afterwards.
+
+    A small class rather than a generator: layers enter a scope on every call, and this costs a
+    fraction of ``contextlib.contextmanager``'s overhead. Usable as a decorator too.
+    """
+
+    __slots__ = ("name", "value", "previous")
+
+    def __init__(self, name: str, value: Any) -> None:
+        self.name, self.value = name, value
+
+    def __enter__(self) -> None:
+        self.previous = getattr(_state, self.name)
+        setattr(_state, self.name, self.value)
+        _state.refresh()
+
+    def __exit__(self, *exc: object) -> None:
+        setattr(_state, self.name, self.previous)
+        _state.refresh()
 
 
 _state = _State()
@@ -283,6 +301,14 @@ class Node:
                         gb = _fit(gb, b)
                     old = b.grad
                     b.grad = gb if old is None else old + gb
+                continue
+            if b is None:  # one input: only reached when that input needs a gradient
+                (ga,) = op.backward(g, node.value, node.ctx, a.value)
+                if ga is not None:
+                    if ga.__class__ is not float:
+                        ga = _fit(ga, a)
+                    old = a.grad
+                    a.grad = ga if old is None else old + ga
                 continue
             inputs = node.inputs
             grads = _input_grads(node, g, False)
@@ -589,7 +615,8 @@ def _seed(root: Node, grad: Any, create_graph: bool) -> Any:
                 f"gradient is ambiguous; pass grad= an array of shape {np.shape(root.value)} "
                 f"(e.g. np.ones({np.shape(root.value)})) or reduce the output to a scalar "
                 f"first, e.g. y.sum().backward()")
-        seed: Any = 1.0 if root.value.__class__ is float else np.ones_like(root.value)
+        # NumPy scalars (a loss from .sum()) are floats too; only arrays need an array seed
+        seed: Any = 1.0 if isinstance(root.value, float) else np.ones_like(root.value)
     else:
         seed = _data(grad)
         seed = seed if seed.__class__ is float else _as_value(seed, "backward grad")
@@ -604,17 +631,18 @@ def _seed(root: Node, grad: Any, create_graph: bool) -> Any:
 def _input_grads(node: Node, g: Any, create_graph: bool) -> tuple:
     """Upstream gradient × local derivative for each input of `node` (not yet shape-fitted)."""
     op = node.op
+    inputs = node.inputs
     if create_graph:
         if not op.twice_differentiable:
             raise NotImplementedError(
                 f"backward(create_graph=True): the op '{op.name}' has no recordable backward; "
                 f"higher-order gradients through it are not supported")
-        args = (as_node(g), node, node.ctx, *node.inputs)
+        args = (as_node(g), node, node.ctx, *inputs)
     else:
-        args = (g, node.value, node.ctx, *map(_value, node.inputs))
+        args = (g, node.value, node.ctx, *map(_value, inputs))
     if op.partial:
-        needs = tuple(inp.requires_grad for inp in node.inputs)
-        if not all(needs):
+        needs = tuple([inp.requires_grad for inp in inputs])
+        if False in needs:
             return op.backward(*args, needs=needs)
     return op.backward(*args)
 
@@ -624,10 +652,11 @@ def _fit(g: Any, inp: Node) -> Any:
 
     Also makes sure a leaf owns its gradient array: never a read-only broadcast view.
     """
-    shape = np.shape(inp.value)
+    value = inp.value
+    shape = value.shape if value.__class__ is np.ndarray else np.shape(value)
     if g.__class__ is Node:
         return g if g.shape == shape else _ops.sum_to(g, shape)
-    if np.shape(g) != shape:
+    if (g.shape if g.__class__ is np.ndarray else np.shape(g)) != shape:
         return _ops.sum_to_array(g, shape)
     if inp.op is None and g.__class__ is np.ndarray and g.base is not None:
         return g.copy()
@@ -745,24 +774,17 @@ def backward_trace(root: Node, grad: Any = None) -> list[Step]:
 
 
 # --------------------------------------------------------------------- modes
-@contextlib.contextmanager
-def no_grad() -> Iterator[None]:
-    """Inside this block nothing is recorded: results are plain leaves (as ``torch.no_grad``)."""
-    previous = _state.set(grad_enabled=False)
-    try:
-        yield
-    finally:
-        _state.set(**previous)
+def no_grad() -> _Switch:
+    """Inside this block nothing is recorded: results are plain leaves (as ``torch.no_grad``).
+
+    Works as ``with no_grad():`` and as a decorator ``@no_grad()``.
+    """
+    return _Switch("grad_enabled", False)
 
 
-@contextlib.contextmanager
-def enable_grad() -> Iterator[None]:
+def enable_grad() -> _Switch:
     """Turn recording back on inside a ``no_grad()`` block."""
-    previous = _state.set(grad_enabled=True)
-    try:
-        yield
-    finally:
-        _state.set(**previous)
+    return _Switch("grad_enabled", True)
 
 
 def is_grad_enabled() -> bool:
@@ -777,26 +799,17 @@ def detect_anomaly() -> Iterator[None]:
     Raises ``FloatingPointError("detect_anomaly: log produced NaN or Inf in its forward pass")``.
     Slower, so only for debugging, as ``torch.autograd.detect_anomaly``.
     """
-    previous = _state.set(anomaly=True)
-    try:
-        with np.errstate(all="ignore"):
-            yield
-    finally:
-        _state.set(**previous)
+    with _Switch("anomaly", True), np.errstate(all="ignore"):
+        yield
 
 
-@contextlib.contextmanager
-def scope(name: str) -> Iterator[None]:
+def scope(name: str) -> _Switch:
     """Tag every node made inside with ``node.scope`` (e.g. "Affine1"), so viz can group a layer.
 
     Nested scopes are joined with "/".
     """
     outer = _state.scope
-    previous = _state.set(scope=str(name) if outer is None else f"{outer}/{name}")
-    try:
-        yield
-    finally:
-        _state.set(**previous)
+    return _Switch("scope", str(name) if outer is None else f"{outer}/{name}")
 
 
 # ops imports Node from this module; imported last so the operators above can call it.

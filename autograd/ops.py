@@ -57,7 +57,7 @@ def _apply(op: type[Op], inputs: tuple, params: tuple = ()) -> Node:
         if x.__class__ is not Node:
             x = as_node(x)
         return record(op, op.forward(x.value, *params), (x,), params)
-    nodes = tuple(x if x.__class__ is Node else as_node(x) for x in inputs)
+    nodes = tuple([x if x.__class__ is Node else as_node(x) for x in inputs])
     if op.saves:
         value, ctx = op.forward(*[n.value for n in nodes], *params)
     else:
@@ -564,11 +564,15 @@ class CrossEntropy(Op):
     def backward(g, y, ctx, x):
         probs, t = ctx
         n, classes = probs.shape
-        if t.ndim == 1:
-            t = np.eye(classes, dtype=probs.dtype)[t]
-        # under create_graph, softmax(x) must be a recorded function of x, not the saved array
-        p = softmax(x, -1) if g.__class__ is Node else probs
-        return ((p - t) * (g / n),)
+        if g.__class__ is Node:
+            # under create_graph, softmax(x) must be a recorded function of x, not the saved array
+            onehot = t if t.ndim == 2 else np.eye(classes, dtype=probs.dtype)[t]
+            return ((softmax(x, -1) - onehot) * (g / n),)
+        if t.ndim == 2:
+            return ((probs - t) * (g / n),)
+        d = probs.copy()  # y − t for class-index labels: subtract 1 at each sample's class
+        d[np.arange(n), t] -= 1.0
+        return (d * (g / n),)
 
 
 def check_labels(x_shape: tuple[int, ...], t: Any, op: str = "cross_entropy") -> np.ndarray:

@@ -55,6 +55,10 @@ def _parse() -> argparse.Namespace:
 
 ARGS = _parse() if __name__ == "__main__" else None
 if ARGS is not None:
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from _malloc import describe, ensure_steady_malloc
+
+    ensure_steady_malloc()  # same allocator settings for every variant: see _malloc.py
     # must be set before NumPy loads its BLAS
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = str(ARGS.threads)
@@ -415,6 +419,7 @@ def train_mnist(seed: int) -> None:
 def main() -> None:
     args = ARGS
     print(f"numpy {np.__version__}, BLAS threads {args.threads}, python {sys.version.split()[0]}")
+    print(describe())
     if args.train_mnist:
         train_mnist(args.seed)
         return

@@ -20,9 +20,7 @@ a parameter wraps that same array object, so optimizers working on Nodes update 
 
 from __future__ import annotations
 
-import contextlib
 import math
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -121,31 +119,8 @@ class Layer:
         return f"{type(self).__name__}({shapes})" if shapes else f"{type(self).__name__}()"
 
 
-class _Scoping:
-    """Whether layers tag the nodes they record with ``autograd.scope(layer.name)``.
-
-    On, except while `Model.gradient_by_engine` records a graph that nobody else ever sees:
-    entering a scope costs about 2.5 µs, several percent of a small training step, for tags only
-    viz reads.
-    """
-
-    on = True
-
-
-@contextlib.contextmanager
-def _untagged() -> Iterator[None]:
-    previous = _Scoping.on
-    _Scoping.on = False
-    try:
-        yield
-    finally:
-        _Scoping.on = previous
-
-
 def _record(layer: Layer, op: type[Op], *inputs: Any, params: tuple = ()) -> Node:
     """Record `op` on `inputs` inside the layer's scope, so viz can draw the layer as a group."""
-    if not _Scoping.on:
-        return ops.apply(op, *inputs, params=params)
     with autograd.scope(layer.name):
         return ops.apply(op, *inputs, params=params)
 

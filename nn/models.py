@@ -34,7 +34,6 @@ from nn.layers import (
     Relu,
     Sigmoid,
     SoftmaxWithLoss,
-    _untagged,
 )
 from nn.utils import conv_output_size
 
@@ -166,8 +165,7 @@ class Model:
         named = self.named_parameters()
         for _, node in named:
             node.grad = None
-        with _untagged():  # this graph is dropped right away: no viz tags needed
-            loss = self.loss(x if x.__class__ is Node else as_node(x), t, train_flg=True)
+        loss = self.loss(x if x.__class__ is Node else as_node(x), t, train_flg=True)
         loss.backward(retain_grad=False)
         return {key: node.grad if node.grad is not None else np.zeros_like(node.value)
                 for key, node in named}
