@@ -277,47 +277,53 @@ class Node:
             return
         # The plain case written out, with one- and two-input ops unrolled: this loop is the
         # hot path of every training step. Each input gets upstream × local derivative.
-        for node in order:
-            op = node.op
-            g = node.grad
-            if op is None or g is None:
-                continue
-            if not retain_grad and node is not self:
-                node.grad = None
-            a, b = node._a, node._b
-            if b is not None and not node._more:
-                if (a.requires_grad and b.requires_grad) or not op.partial:
-                    ga, gb = op.backward(g, node.value, node.ctx, a.value, b.value)
-                else:
-                    ga, gb = op.backward(g, node.value, node.ctx, a.value, b.value,
-                                         needs=(a.requires_grad, b.requires_grad))
-                if a.requires_grad and ga is not None:
-                    if ga.__class__ is not float:
-                        ga = _fit(ga, a)
-                    old = a.grad
-                    a.grad = ga if old is None else old + ga
-                if b.requires_grad and gb is not None:
-                    if gb.__class__ is not float:
-                        gb = _fit(gb, b)
-                    old = b.grad
-                    b.grad = gb if old is None else old + gb
-                continue
-            if b is None:  # one input: only reached when that input needs a gradient
-                (ga,) = op.backward(g, node.value, node.ctx, a.value)
-                if ga is not None:
-                    if ga.__class__ is not float:
-                        ga = _fit(ga, a)
-                    old = a.grad
-                    a.grad = ga if old is None else old + ga
-                continue
-            inputs = node.inputs
-            grads = _input_grads(node, g, False)
-            for inp, gi in zip(inputs, grads):
-                if inp.requires_grad and gi is not None:
-                    if gi.__class__ is not float:
-                        gi = _fit(gi, inp)
-                    old = inp.grad
-                    inp.grad = gi if old is None else old + gi
+        try:
+            for node in order:
+                op = node.op
+                g = node.grad
+                if op is None or g is None:
+                    continue
+                if not retain_grad and node is not self:
+                    node.grad = None
+                a, b = node._a, node._b
+                if b is not None and not node._more:
+                    if (a.requires_grad and b.requires_grad) or not op.partial:
+                        ga, gb = op.backward(g, node.value, node.ctx, a.value, b.value)
+                    else:
+                        ga, gb = op.backward(g, node.value, node.ctx, a.value, b.value,
+                                             needs=(a.requires_grad, b.requires_grad))
+                    if a.requires_grad and ga is not None:
+                        if ga.__class__ is not float:
+                            ga = _fit(ga, a)
+                        old = a.grad
+                        a.grad = ga if old is None else old + ga
+                    if b.requires_grad and gb is not None:
+                        if gb.__class__ is not float:
+                            gb = _fit(gb, b)
+                        old = b.grad
+                        b.grad = gb if old is None else old + gb
+                    continue
+                if b is None:  # one input: only reached when that input needs a gradient
+                    (ga,) = op.backward(g, node.value, node.ctx, a.value)
+                    if ga is not None:
+                        if ga.__class__ is not float:
+                            ga = _fit(ga, a)
+                        old = a.grad
+                        a.grad = ga if old is None else old + ga
+                    continue
+                inputs = node.inputs
+                grads = _input_grads(node, g, False)
+                for inp, gi in zip(inputs, grads):
+                    if inp.requires_grad and gi is not None:
+                        if gi.__class__ is not float:
+                            gi = _fit(gi, inp)
+                        old = inp.grad
+                        inp.grad = gi if old is None else old + gi
+        except ZeroDivisionError:
+            # Python floats raise where NumPy would give inf: say which op it was
+            raise ZeroDivisionError(f"backward: {node.op.name} divided by zero while computing "
+                                    f"its local derivative (inputs: "
+                                    f"{[_short(i.value, 30) for i in node.inputs]})") from None
 
     def zero_grad(self) -> None:
         """Forget this node's gradient (sets ``grad`` to None, as PyTorch's default does)."""
@@ -553,6 +559,10 @@ def _binary(op: type[Op], a: Any, b: Any) -> Node:
     except ValueError:
         raise ValueError(f"{op.name}: shapes {a.shape} and {b.shape} cannot be broadcast "
                          f"together") from None
+    except ZeroDivisionError:
+        raise ZeroDivisionError(f"{op.name}: division by zero ({_short(a.value, 30)} and "
+                                f"{_short(b.value, 30)}); Python floats raise where NumPy "
+                                f"arrays give inf") from None
     if not (_state.plain and (a.requires_grad or b.requires_grad)):
         return record(op, value, (a, b))
     node = _new(Node)

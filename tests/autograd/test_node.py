@@ -268,3 +268,13 @@ def test_repr_and_item():
     x = Node(2.5, name="x")
     assert "x=2.5" in repr(x)
     assert Node(np.array([[4.0]])).item() == 4.0
+
+
+def test_scalar_division_by_zero_names_the_op():
+    with pytest.raises(ZeroDivisionError, match=r"div: division by zero"):
+        Node(1.0) / Node(0.0)
+    x = Node(0.0)
+    with np.errstate(divide="ignore"):
+        y = ag.log(x)
+    with pytest.raises(ZeroDivisionError, match=r"backward: log divided by zero"):
+        y.backward()
