@@ -15,9 +15,11 @@ the same op backward functions; the layer chain is used by default because it is
 
 from __future__ import annotations
 
-import pickle
+import os
+import zipfile
 from collections import OrderedDict
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -222,19 +224,54 @@ class Model:
         return self
 
     # ----------------------------------------------------------------- saving
-    def save_params(self, file_name: str = "params.pkl") -> None:
-        """Pickle ``params`` (the book's SimpleConvNet method, for every model)."""
-        with open(file_name, "wb") as f:
-            pickle.dump({key: val for key, val in self.params.items()}, f)
+    def save_params(self, file_name: str | os.PathLike = "params.npz") -> Path:
+        """Save ``params`` as a NumPy ``.npz`` archive (never pickle); returns the path.
 
-    def load_params(self, file_name: str = "params.pkl") -> None:
-        """Load pickled ``params`` into the existing arrays (so layers and Nodes keep sharing)."""
-        with open(file_name, "rb") as f:
-            loaded = pickle.load(f)
+        The book pickles; a pickle runs code when loaded, so a file shared by someone else
+        could do anything. An ``.npz`` holds only arrays. The file is written to a temporary
+        name first and renamed when complete, so an interrupted save never leaves half a file.
+        """
+        path = Path(file_name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp")
+        try:
+            with open(tmp, "wb") as f:  # a file object: np.savez would append ".npz" to a name
+                np.savez(f, **{key: np.asarray(val) for key, val in self.params.items()})
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
+        return path
+
+    def load_params(self, file_name: str | os.PathLike = "params.npz") -> None:
+        """Load parameters saved by `save_params` into the existing arrays.
+
+        The whole file is checked first (readable ``.npz``, no pickled objects, the same keys,
+        shapes and a float dtype for every parameter); only then are the values copied, so a
+        bad file leaves the model exactly as it was. Layers and parameter Nodes keep sharing
+        the same arrays.
+        """
+        path = Path(file_name)
+        try:
+            with np.load(path, allow_pickle=False) as archive:
+                loaded = {key: archive[key] for key in archive.files}
+        except FileNotFoundError:
+            raise FileNotFoundError(f"load_params: no such file: {path}") from None
+        except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
+            raise ValueError(f"load_params: {path} is not a parameter file saved by "
+                             f"save_params (.npz of plain arrays): {exc}") from None
+        missing = sorted(set(self.params) - set(loaded))
+        extra = sorted(set(loaded) - set(self.params))
+        if missing or extra:
+            raise ValueError(f"load_params: {path} does not match this model: missing "
+                             f"{missing or 'nothing'}, unexpected {extra or 'nothing'}")
         for key, val in loaded.items():
-            if key not in self.params or np.shape(val) != self.params[key].shape:
-                raise ValueError(f"load_params: {key} has shape {np.shape(val)} in the file but "
-                                 f"{np.shape(self.params.get(key))} in this model")
+            if val.shape != self.params[key].shape:
+                raise ValueError(f"load_params: {key} has shape {val.shape} in {path} but "
+                                 f"{self.params[key].shape} in this model")
+            if val.dtype.kind != "f":
+                raise ValueError(f"load_params: {key} in {path} has dtype {val.dtype}; "
+                                 f"parameters must be floating point")
+        for key, val in loaded.items():
             self.params[key][...] = val
 
 

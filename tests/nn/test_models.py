@@ -177,8 +177,9 @@ def test_astype_float32_keeps_sharing():
 def test_save_and_load_params(tmp_path):
     np.random.seed(0)
     net = TwoLayerNet(4, 3, 2)
-    path = tmp_path / "params.pkl"
-    net.save_params(str(path))
+    path = tmp_path / "params.npz"
+    assert net.save_params(str(path)) == path
+    assert path.read_bytes()[:2] == b"PK"  # a zip of .npy arrays, not a pickle
     saved = {k: v.copy() for k, v in net.params.items()}
     W1 = net.params["W1"]
     W1 += 1.0
@@ -245,3 +246,28 @@ def test_pytorch_style_training_loop_loss_drops():
         losses.append(loss.item())
     assert np.mean(losses[-20:]) < 0.5 * np.mean(losses[:20])
     assert model.eval().accuracy(x_train, t_train) > 0.9
+
+
+def test_load_params_rejects_bad_files_and_changes_nothing(tmp_path):
+    np.random.seed(1)
+    net = TwoLayerNet(4, 3, 2)
+    before = {k: v.copy() for k, v in net.params.items()}
+    other = tmp_path / "other.npz"
+    TwoLayerNet(4, 5, 2).save_params(other)
+    with pytest.raises(ValueError, match=r"W1 has shape \(4, 5\)"):
+        net.load_params(other)
+    pickled = tmp_path / "pickled.npz"
+    np.savez(pickled, **{**net.params, "W1": np.array([object()], dtype=object)})
+    with pytest.raises(ValueError, match="not a parameter file"):
+        net.load_params(pickled)
+    short = tmp_path / "short.npz"
+    np.savez(short, W1=net.params["W1"])
+    with pytest.raises(ValueError, match=r"missing \['W2', 'b1', 'b2'\]"):
+        net.load_params(short)
+    garbage = tmp_path / "garbage.npz"
+    garbage.write_bytes(b"not a zip at all")
+    with pytest.raises(ValueError, match="garbage.npz is not a parameter file"):
+        net.load_params(garbage)
+    for key, value in before.items():
+        np.testing.assert_array_equal(net.params[key], value)
+    assert not list(tmp_path.glob(".*.tmp"))
