@@ -424,6 +424,27 @@ def test_detect_anomaly_also_covers_the_books_gradient():
         TwoLayerNet(4, 3, 2).gradient(x, np.array([0, 1, 1, 0, 1]))
 
 
+def test_division_by_zero_on_arrays_follows_numpy():
+    with np.errstate(divide="ignore"):
+        y = Node(np.array([1.0, -1.0])) / Node(np.array([0.0, 0.0]))
+    np.testing.assert_array_equal(y.value, [np.inf, -np.inf])
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason="Python-float nodes divide with "
+                   "Python semantics: Node(1.0) / Node(0.0), Node(0.0) ** -1 and even the "
+                   "backward of 1 / 1e-200 (b*b underflows to 0.0) raise a bare "
+                   "ZeroDivisionError that names no op, while arrays give inf (and "
+                   "detect_anomaly names the op). Fix in autograd/ops.py Div/PowConst: catch "
+                   "ZeroDivisionError and re-raise naming the op and operands")
+def test_scalar_division_by_zero_names_the_op():
+    for f, op in ((lambda: Node(1.0) / Node(0.0), "div:"),
+                  (lambda: Node(0.0) ** -1, "pow"),
+                  (lambda: (Node(1.0) / Node(1e-200)).backward(), "div:")):
+        with pytest.raises(ZeroDivisionError) as info:
+            f()
+        assert str(info.value).startswith(op), str(info.value)  # "div: ...", the house style
+
+
 def test_in_place_change_of_a_recorded_array_changes_the_gradient():
     # Documented behaviour: the graph keeps references, not copies, and has no version counter
     # (PyTorch raises "modified by an inplace operation"). Changing a leaf's array between
