@@ -19,7 +19,8 @@ Sections:
 
 Peers are optional: a missing one is reported in the table, not an error. BLAS (and PyTorch) run
 single-threaded unless ``--threads N``: on a small shared machine multithreaded BLAS at these sizes
-mostly measures thread contention (the same choice as bench_nn.py).
+mostly measures thread contention. Like bench_nn.py, the script re-runs itself with glibc told to
+keep freed memory (benchmarks/_malloc.py), so page faults do not swamp the comparisons.
 
     python benchmarks/run_all.py [--quick] [--threads 1] [--only scalar sweep nn conv viz]
 """
@@ -389,6 +390,9 @@ def environment(threads: int) -> str:
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse(argv)
+    from _malloc import describe, ensure_steady_malloc
+
+    ensure_steady_malloc()  # as bench_nn.py: no page-fault storms between steps (_malloc.py)
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = str(args.threads)  # before NumPy loads its BLAS
     quick = args.quick
@@ -413,8 +417,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             log(f"{name} ...")
             runs[name]()
             log(f"{name} done in {time.perf_counter() - t0:.0f} s")
-    print(f"graphgrad benchmarks ({'quick' if quick else 'full'} run): {env}; median (min–max) of "
-          f"{repeats} interleaved repeats unless noted")
+    print(f"graphgrad benchmarks ({'quick' if quick else 'full'} run): {env}; {describe()}; "
+          f"median (min–max) of {repeats} interleaved repeats unless noted")
     print()
     print(table.render())
     print()
