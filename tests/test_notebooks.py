@@ -1,0 +1,65 @@
+"""Every notebook in notebooks/ runs from top to bottom without an error.
+
+Each notebook is executed in memory with nbclient on this environment's "python3" kernel, with
+notebooks/ as the working folder; the committed files are never rewritten. The environment
+variable GRAPHGRAD_QUICK=1 makes the notebooks train for fewer iterations, so the whole set runs
+in a few minutes; the outputs committed with the notebooks come from the full run. A notebook
+that loads MNIST is skipped when MNIST is not found.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+nbformat = pytest.importorskip("nbformat", reason="the notebook tests need nbformat")
+nbclient = pytest.importorskip("nbclient", reason="the notebook tests need nbclient")
+pytest.importorskip("ipykernel", reason="the notebook tests need ipykernel")
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK_DIR = ROOT / "notebooks"
+NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
+MNIST = Path(os.environ.get("MNIST_DIR", ROOT.parent / "shared" / "datasets" / "mnist"))
+#: Seconds any one cell may take in quick mode before the test fails.
+CELL_TIMEOUT = 300
+
+
+def _has_mnist(folder: Path) -> bool:
+    # the loader accepts each file gzipped or not
+    return all((folder / name).exists() or (folder / f"{name}.gz").exists()
+               for name in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+                            "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"))
+
+
+def _loads_mnist(nb: nbformat.NotebookNode) -> bool:
+    return any("load_mnist" in cell.source for cell in nb.cells if cell.cell_type == "code")
+
+
+def test_notebooks_are_there():
+    assert NOTEBOOKS, f"no notebooks found in {NOTEBOOK_DIR}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_runs(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    nb = nbformat.read(path, as_version=4)
+    if _loads_mnist(nb):
+        if not _has_mnist(MNIST):
+            pytest.skip(f"{path.name} needs MNIST, which is not at {MNIST}; set MNIST_DIR to "
+                        "the folder with the four IDX files")
+        monkeypatch.setenv("MNIST_DIR", str(MNIST))  # never download in a test
+    # The kernel inherits this process's environment.
+    monkeypatch.setenv("GRAPHGRAD_QUICK", "1")
+    # The notebooks multiply small matrices, where extra BLAS threads only compete for cores.
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        if var not in os.environ:
+            monkeypatch.setenv(var, "1")
+    client = nbclient.NotebookClient(
+        nb, kernel_name="python3", timeout=CELL_TIMEOUT, record_timing=False,
+        resources={"metadata": {"path": str(NOTEBOOK_DIR)}},
+    )
+    try:
+        client.execute()
+    except nbclient.exceptions.CellExecutionError as err:
+        pytest.fail(f"{path.name} failed:\n{err}", pytrace=False)
