@@ -18,6 +18,7 @@ from autograd.node import (
     backward_trace,
     detect_anomaly,
     enable_grad,
+    is_anomaly_enabled,
     is_grad_enabled,
     no_grad,
     scope,
@@ -54,7 +55,8 @@ from autograd.ops import (
 __all__ = [
     "GradcheckReport", "Node", "Op", "Step", "add", "apply", "as_node", "backward_order",
     "backward_trace", "broadcast_to", "cross_entropy", "detect_anomaly", "div", "enable_grad",
-    "exp", "getitem", "gradcheck", "is_grad_enabled", "log", "log_softmax", "matmul", "max",
+    "exp", "getitem", "gradcheck", "is_anomaly_enabled", "is_grad_enabled", "log",
+    "log_softmax", "matmul", "max",
     "mean", "mul", "neg", "no_grad", "numerical_gradient", "pow", "relu", "reshape", "scope",
     "sigmoid", "softmax", "sqrt", "sub", "sum", "sum_to", "tanh", "topological_order",
     "transpose",

@@ -34,6 +34,7 @@ __all__ = [
     "backward_trace",
     "detect_anomaly",
     "enable_grad",
+    "is_anomaly_enabled",
     "is_grad_enabled",
     "no_grad",
     "scope",
@@ -321,8 +322,8 @@ class Node:
                         inp.grad = gi if old is None else old + gi
         except ZeroDivisionError:
             # Python floats raise where NumPy would give inf: say which op it was
-            raise ZeroDivisionError(f"backward: {node.op.name} divided by zero while computing "
-                                    f"its local derivative (inputs: "
+            raise ZeroDivisionError(f"{node.op.name}: division by zero in backward, computing "
+                                    f"the local derivative (inputs: "
                                     f"{[_short(i.value, 30) for i in node.inputs]})") from None
 
     def zero_grad(self) -> None:
@@ -795,6 +796,11 @@ def no_grad() -> _Switch:
 def enable_grad() -> _Switch:
     """Turn recording back on inside a ``no_grad()`` block."""
     return _Switch("grad_enabled", True)
+
+
+def is_anomaly_enabled() -> bool:
+    """Whether ``detect_anomaly()`` is active (code outside the graph can check it too)."""
+    return _state.anomaly
 
 
 def is_grad_enabled() -> bool:

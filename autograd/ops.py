@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd.node import Node, Op, _binary, _data, as_node, record
+from autograd.node import Node, Op, _as_value, _binary, _data, _short, as_node, record
 
 __all__ = [
     "add", "sub", "mul", "div", "pow", "neg", "matmul", "exp", "log", "sqrt", "tanh", "sigmoid",
@@ -142,8 +142,9 @@ class Div(Op):
 
     @staticmethod
     def backward(g, y, ctx, a, b, needs=(True, True)):
+        # −a/b² as (a/b)/b: b*b would underflow to 0 for |b| < 1e-154
         return (g / b if needs[0] else None,
-                -g * a / (b * b) if needs[1] else None)
+                -g * (a / b) / b if needs[1] else None)
 
 
 class Pow(Op):
@@ -623,11 +624,16 @@ def div(a: Any, b: Any) -> Node:
 def pow(a: Any, b: Any) -> Node:  # noqa: A001 - the name users expect
     """a ** b. A constant exponent (number or array) is not a node of the graph."""
     if b.__class__ is not Node:
-        b = _data(b)
         if a.__class__ is not Node:
             a = as_node(a)
-        c = b if isinstance(b, (int, float)) else np.asarray(b, dtype=np.float64)
-        return record(PowConst, PowConst.forward(a.value, c), (a,), (c,))
+        # the exponent is checked like any value (no strings, None or complex numbers)
+        c = b if b.__class__ in (int, float) else _as_value(_data(b), "pow exponent")
+        try:
+            value = PowConst.forward(a.value, c)
+        except ZeroDivisionError:
+            raise ZeroDivisionError(f"pow: division by zero ({_short(a.value, 30)} ** {c}); "
+                                    f"Python floats raise where NumPy arrays give inf") from None
+        return record(PowConst, value, (a,), (c,))
     return _binary(Pow, a, b)
 
 

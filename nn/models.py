@@ -136,9 +136,11 @@ class Model:
 
         This is the fastest way here (see benchmarks/bench_nn.py); `gradient_by_engine` gives
         the same numbers through the graph, as ``loss.backward()`` in the PyTorch-style loop.
-        A Node `x` is handed to `gradient_by_engine`.
+        A Node `x`, or ``autograd.detect_anomaly()`` being on, hands over to
+        `gradient_by_engine`, so NaN/Inf are traced to the op that made them.
         """
-        if x.__class__ is Node:
+        if x.__class__ is Node or autograd.is_anomaly_enabled():
+            # anomaly mode watches recorded ops: run the same computation through the graph
             return self.gradient_by_engine(x, t)
         self.loss(x, t, train_flg=True)
         dout = self.last_layer.backward(1)
