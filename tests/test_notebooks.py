@@ -10,6 +10,7 @@ that loads MNIST is skipped when MNIST is not found.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,8 @@ NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
 MNIST = Path(os.environ.get("MNIST_DIR", ROOT.parent / "shared" / "datasets" / "mnist"))
 #: Seconds any one cell may take in quick mode before the test fails.
 CELL_TIMEOUT = 300
+#: Colour codes in the kernel's traceback, removed from the failure message.
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def _has_mnist(folder: Path) -> bool:
@@ -62,4 +65,4 @@ def test_notebook_runs(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     try:
         client.execute()
     except nbclient.exceptions.CellExecutionError as err:
-        pytest.fail(f"{path.name} failed:\n{err}", pytrace=False)
+        pytest.fail(f"{path.name} failed:\n{ANSI.sub('', str(err))}", pytrace=False)
