@@ -48,6 +48,7 @@ from .layout import (
     node_label,
     param_names,
 )
+from .steps import explain_step
 
 __all__ = ["Explorer", "explore", "to_html"]
 
@@ -226,8 +227,7 @@ def _backward_data(
             shown[eid] = text
 
     for k, step in enumerate(trace, start=1):
-        node, op = step.node, step.node.op
-        symbol = _op_symbol(op)
+        node = step.node
         head_unit = units[node.id]
         changes: list[list[Any]] = []
         sums: list[str] = []
@@ -235,31 +235,14 @@ def _backward_data(
             received[root.id] = step.upstream
             history.setdefault(root.id, []).append([1, _summary(step.upstream, precision)])
             change(changes, edges.plain.get((root.id, None, None)), fmt(step.upstream))
-        formula = getattr(op, "formula", "")
-        lines = [
-            f"Step {k}/{n_steps}: backward through {symbol}"
-            + (f"   ({formula})" if formula else ""),
-            f"upstream gradient arriving at {_describe(node, names, precision)}: "
-            f"{fmt(step.upstream)}",
-        ]
-        if getattr(op, "derivative", ""):
-            lines.append(f"local derivatives: {op.derivative}")
-        local = step.local
-        for slot, (x, c) in enumerate(zip(node.inputs, step.contributions)):
-            who = _describe(x, names, precision)
+        lines, sent = explain_step(step, k, n_steps, received,
+                                   lambda x: _describe(x, names, precision), precision)
+        for contribution in sent:
+            x, c, prev, now = (contribution.input, contribution.value, contribution.before,
+                               contribution.total)
+            slot = contribution.slot
             if c is None:
-                lines.append(f"→ {who}: no gradient (requires_grad=False)")
                 continue
-            calc = ""
-            if local is not None and local[slot] is not None:
-                calc = f"{fmt(step.upstream)} × {fmt(local[slot])} = {fmt(c)}"
-            lines.append(f"→ {who}: {calc or fmt(c)}")
-            prev = received.get(x.id)
-            now = c if prev is None else prev + c
-            received[x.id] = now
-            if prev is not None:
-                lines.append(f"   {who} is used on several paths, gradients add: "
-                             f"{fmt(prev)} + {fmt(c)} = {fmt(now)}")
             history.setdefault(x.id, []).append([k, _summary(now, precision)])
             if units[x.id] == head_unit:
                 continue  # inside a collapsed scope or the folded box: no arrow to label

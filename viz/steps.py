@@ -13,7 +13,7 @@ so Graphviz places every box in the same spot in every frame and the animation d
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, overload
 
@@ -172,6 +172,60 @@ class _EdgeEvent:
     total: str
 
 
+@dataclasses.dataclass(frozen=True)
+class Contribution:
+    """What one backward step sends to one input: ``upstream × local = value``."""
+
+    slot: int  # which input of the op
+    input: Any  # the engine Node receiving it
+    value: Any  # the contribution (None: the input needs no gradient)
+    calc: str  # "upstream × local = value" for scalars, else ""
+    before: Any  # what the input had received from earlier steps (None: nothing yet)
+    total: Any  # before + value
+
+
+def explain_step(step: autograd.Step, k: int, n_steps: int, received: dict[int, Any],
+                 label: Callable[[Any], str], precision: int = 4,
+                 ) -> tuple[list[str], list[Contribution]]:
+    """The caption of backward step `k` and what it sends to each input.
+
+    `received` (engine node id -> gradient summed so far) is updated, so calling this for the
+    steps in order shows where contributions from several paths add up. Used by both the
+    frames here and the HTML explorer, so the two always say the same thing.
+    """
+    node, op = step.node, step.node.op
+
+    def fmt(v: Any) -> str:
+        return format_value(v, precision)
+
+    symbol = getattr(op, "symbol", None) or getattr(op, "name", "op")
+    formula = getattr(op, "formula", "")
+    lines = [f"Step {k}/{n_steps}: backward through {symbol}"
+             + (f"   ({formula})" if formula else ""),
+             f"upstream gradient arriving at {label(node)}: {fmt(step.upstream)}"]
+    if getattr(op, "derivative", ""):
+        lines.append(f"local derivatives: {op.derivative}")
+    sent = []
+    for slot, (x, c) in enumerate(zip(node.inputs, step.contributions)):
+        who = label(x)
+        if c is None:
+            lines.append(f"→ {who}: no gradient (requires_grad=False)")
+            sent.append(Contribution(slot, x, None, "", None, None))
+            continue
+        calc = ""
+        if step.local is not None and step.local[slot] is not None:
+            calc = f"{fmt(step.upstream)} × {fmt(step.local[slot])} = {fmt(c)}"
+        lines.append(f"→ {who}: {calc or fmt(c)}")
+        before = received.get(x.id)
+        total = c if before is None else before + c
+        received[x.id] = total
+        if before is not None:
+            lines.append(f"   {who} is used on several paths, gradients add: "
+                         f"{fmt(before)} + {fmt(c)} = {fmt(total)}")
+        sent.append(Contribution(slot, x, c, calc, before, total))
+    return lines, sent
+
+
 def backward_steps(
     root: Any,
     grad: Any = None,
@@ -217,35 +271,19 @@ def backward_steps(
     received: dict[int, Any] = {}
     if trace:
         by_key[(root.id, None, None)] = _EdgeEvent(1, fmt(trace[0].upstream), "", "")
+    def label(x: Any) -> str:
+        return node_label(x, names, precision)
+
     for k, step in enumerate(trace, start=1):
-        node = step.node
-        op = node.op
-        symbol = getattr(op, "symbol", None) or getattr(op, "name", "op")
-        lines = [
-            f"Step {k}/{n_steps}: backward through {symbol}   {getattr(op, 'formula', '')}",
-            f"upstream gradient arriving at {symbol}: {fmt(step.upstream)}",
-        ]
-        if getattr(op, "derivative", ""):
-            lines.append(f"local derivatives: {op.derivative}")
-        local = step.local
-        for slot, (x, c) in enumerate(zip(node.inputs, step.contributions)):
-            who = node_label(x, names, precision)
-            if c is None:
-                lines.append(f"  → {who}: no gradient (requires_grad=False)")
+        lines, sent = explain_step(step, k, n_steps, received, label, precision)
+        for c in sent:
+            if c.value is None:
                 continue
-            calc = ""
-            if local is not None and local[slot] is not None:
-                calc = f"{fmt(step.upstream)} × {fmt(local[slot])} = {fmt(c)}"
-            total = ""
-            prev = received.get(x.id)
-            now = c if prev is None else prev + c
-            received[x.id] = now
-            lines.append(f"  → {who}: {calc or fmt(c)}")
-            if prev is not None:
-                total = f"Σ {fmt(prev)} + {fmt(c)} = {fmt(now)}"
-                lines.append(f"      {who} is used on several paths, gradients add: {total[2:]}")
-            by_key[(x.id, node.id, slot)] = _EdgeEvent(k, fmt(c), calc, total)
-            tail_history.setdefault(x.id, []).append((k, fmt(now)))
+            total = "" if c.before is None else \
+                f"Σ {fmt(c.before)} + {fmt(c.value)} = {fmt(c.total)}"
+            by_key[(c.input.id, step.node.id, c.slot)] = _EdgeEvent(k, fmt(c.value), c.calc,
+                                                                    total)
+            tail_history.setdefault(c.input.id, []).append((k, fmt(c.total)))
         captions.append(tuple(lines))
 
     frames = []
