@@ -361,12 +361,9 @@ class Mean(Op):
 
     @staticmethod
     def backward(g, y, ctx, x):
-        axis, keepdims = ctx
-        m, shape = _on(g), _shape(x)
-        n = math.prod(shape) // (math.prod(np.shape(_data(y))) or 1)
-        if not keepdims:
-            g = m.reshape(g, _kept_shape(shape, axis))
-        return (m.broadcast_to(g / n, shape),)
+        # a mean is a sum divided by n: Sum's backward, divided by n
+        n = math.prod(_shape(x)) // (math.prod(np.shape(_data(y))) or 1)
+        return Sum.backward(g / n, y, ctx, x)
 
 
 class Max(Op):
