@@ -102,11 +102,24 @@ def _write(dot: str, path: str | Path) -> Path:
             f"cannot tell the picture format from {path.name!r}: "
             f"use one of {', '.join(sorted(FORMATS))}"
         )
+    data = dot.encode("utf-8") if fmt == "dot" else dot_to_bytes(dot, fmt)
+    return write_atomic(path, data)
+
+
+def write_atomic(path: str | Path, data: bytes) -> Path:
+    """Write `data` to a temporary file beside `path`, then rename it into place.
+
+    An interrupted or failed write never leaves a half-written picture or page under the real
+    name (and never destroys an older one). Missing folders are created.
+    """
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    if fmt == "dot":
-        path.write_text(dot, encoding="utf-8")
-    else:
-        path.write_bytes(dot_to_bytes(dot, fmt))
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        tmp.write_bytes(data)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
     return path
 
 

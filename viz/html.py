@@ -37,7 +37,7 @@ import numpy as np
 
 import autograd
 
-from .backends import _svg_text
+from .backends import _svg_text, write_atomic
 from .dot import GRAD_COLOR, layout_to_dot
 from .labels import format_number, format_value, shape_text
 from .layout import (
@@ -514,10 +514,7 @@ def to_html(
     page = _page(data, svg)
     if path is None:
         return page
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(page, encoding="utf-8")
-    return path
+    return write_atomic(path, page.encode("utf-8"))
 
 
 _SVG_HEIGHT = re.compile(r'<svg[^>]*?\sheight="([\d.]+)pt"')
@@ -535,10 +532,7 @@ class Explorer:
 
     def save(self, path: str | Path) -> Path:
         """Write the page to ``path`` (an ``.html`` file); returns the path."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(self.html, encoding="utf-8")
-        return path
+        return write_atomic(path, self.html.encode("utf-8"))
 
     def _repr_html_(self) -> str:
         # srcdoc keeps the page self-contained; the sandbox lets our script run but gives it

@@ -130,3 +130,19 @@ def test_to_graphviz_wraps_the_same_dot():
     assert isinstance(src, graphviz.Source)
     assert src.source == viz.to_dot(y)
     assert "6" in src.source and "×" in src.source
+
+
+def test_failed_render_keeps_the_old_file_and_leaves_no_temp(tmp_path, monkeypatch):
+    a = Node(2.0, name="a")
+    y = a * 3
+    path = viz.render(y, tmp_path / "g.png")
+    before = path.read_bytes()
+
+    def broken(dot, fmt):
+        raise RuntimeError("renderer crashed")
+
+    monkeypatch.setattr(viz_render, "dot_to_bytes", broken)
+    with pytest.raises(RuntimeError, match="renderer crashed"):
+        viz.render(y, path)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["g.png"]
