@@ -321,10 +321,7 @@ class Node:
                         old = inp.grad
                         inp.grad = gi if old is None else old + gi
         except ZeroDivisionError:
-            # Python floats raise where NumPy would give inf: say which op it was
-            raise ZeroDivisionError(f"{node.op.name}: division by zero in backward, computing "
-                                    f"the local derivative (inputs: "
-                                    f"{[_short(i.value, 30) for i in node.inputs]})") from None
+            raise _zero_division(node) from None
 
     def zero_grad(self) -> None:
         """Forget this node's gradient (sets ``grad`` to None, as PyTorch's default does)."""
@@ -674,6 +671,13 @@ def _fit(g: Any, inp: Node) -> Any:
     return g
 
 
+def _zero_division(node: Node) -> ZeroDivisionError:
+    # Python floats raise where NumPy would give inf: say which op it was
+    return ZeroDivisionError(f"{node.op.name}: division by zero in backward, computing the "
+                             f"local derivative (inputs: "
+                             f"{[_short(i.value, 30) for i in node.inputs]})")
+
+
 def _check_finite(op: type[Op], value: Any, phase: str) -> None:
     data = _data(value)
     if not np.all(np.isfinite(data)):
@@ -770,7 +774,10 @@ def backward_trace(root: Node, grad: Any = None) -> list[Step]:
             g = grads.get(node)
             if node.op is None or g is None:
                 continue
-            raw = _input_grads(node, g, False)
+            try:
+                raw = _input_grads(node, g, False)
+            except ZeroDivisionError:
+                raise _zero_division(node) from None
             contributions = tuple(None if (c is None or not inp.requires_grad) else _fit(c, inp)
                                   for inp, c in zip(node.inputs, raw))
             local = None

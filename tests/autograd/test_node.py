@@ -278,3 +278,5 @@ def test_scalar_division_by_zero_names_the_op():
         y = ag.log(x)
     with pytest.raises(ZeroDivisionError, match=r"log: division by zero in backward"):
         y.backward()
+    with pytest.raises(ZeroDivisionError, match=r"log: division by zero in backward"):
+        ag.backward_trace(y)  # the explorer's replay says the same
