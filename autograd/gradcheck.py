@@ -25,16 +25,18 @@ def numerical_gradient(f: Callable[[Any], Any], x: Any, h: float = 1e-4) -> Any:
     value is perturbed). `f` may return a number or a scalar Node.
     """
     if isinstance(x, Node):
-        holder, key = x, "value"
         if isinstance(x.value, np.ndarray):
-            return numerical_gradient(f, x.value, h) if x.value.flags.writeable else \
-                _node_copy_gradient(f, x, h)
+            if not x.value.flags.writeable:  # e.g. a broadcast view: perturb a copy instead
+                x.value = np.array(x.value)
+            return numerical_gradient(f, x.value, h)
         base = x.value
-        setattr(holder, key, base + h)
-        fp = float(_data(f(x)))
-        setattr(holder, key, base - h)
-        fm = float(_data(f(x)))
-        setattr(holder, key, base)
+        try:
+            x.value = base + h
+            fp = float(_data(f(x)))
+            x.value = base - h
+            fm = float(_data(f(x)))
+        finally:
+            x.value = base
         return (fp - fm) / (2 * h)
     if not isinstance(x, np.ndarray):
         x = float(x)
@@ -54,11 +56,6 @@ def numerical_gradient(f: Callable[[Any], Any], x: Any, h: float = 1e-4) -> Any:
         grad[idx] = (fp - fm) / (2 * h)
         it.iternext()
     return grad
-
-
-def _node_copy_gradient(f: Callable, x: Node, h: float) -> np.ndarray:
-    x.value = np.array(x.value)
-    return numerical_gradient(f, x.value, h)
 
 
 @dataclass

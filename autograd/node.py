@@ -331,9 +331,9 @@ class Node:
 
     def detach(self) -> Node:
         """A new leaf with the same value that is cut off from the graph (no gradient flows)."""
-        out = Node.__new__(Node)
-        _init(out, self.value, None, (), None, False)
-        out.name = self.name
+        out = _leaf(self.value, False)
+        if self.name is not None:
+            out.name = self.name
         return out
 
     def requires_grad_(self, flag: bool = True) -> Node:
@@ -481,27 +481,25 @@ _value = operator.attrgetter("value")
 _node_id = operator.attrgetter("id")
 
 
-def _init(node: Node, value: Any, op: type[Op] | None, inputs: tuple, ctx: Any,
-          requires_grad: bool) -> None:
+def _leaf(value: Any, requires_grad: bool) -> Node:
+    """A leaf made by the engine itself (a constant, a detached copy); `value` is checked."""
+    node = _new(Node)
     node.value = value
     node.grad = None
-    node.op = op
-    _set_inputs(node, inputs)
-    node.ctx = ctx
-    node.id = next(_ids)
+    _unrecorded(node)
     node.requires_grad = requires_grad
+    node.id = next(_ids)
     if _state.scope is not None:
         node._scope = _state.scope
     node._mark = 0
+    return node
 
 
 def as_node(x: Any) -> Node:
     """`x` if it is a Node, else a constant leaf holding it (no gradient is computed for it)."""
     if x.__class__ is Node:
         return x
-    node = _new(Node)
-    _init(node, _as_value(x, "constant"), None, (), None, False)
-    return node
+    return _leaf(_as_value(x, "constant"), False)
 
 
 def record(op: type[Op], value: Any, inputs: tuple[Node, ...], ctx: Any = ()) -> Node:
@@ -510,7 +508,7 @@ def record(op: type[Op], value: Any, inputs: tuple[Node, ...], ctx: Any = ()) ->
     Nothing is recorded under ``no_grad()`` or when no input requires a gradient: the result is
     then a plain leaf, and the graph behind it can be freed.
     """
-    # _init written out: this function runs once per operation of every graph
+    # the node is built right here, not by a helper: this runs once per op of every graph
     state = _state
     node = _new(Node)
     node.value = value
@@ -598,13 +596,6 @@ def _backward_general(root: Node, order: list[Node], create_graph: bool,
                     _check_finite(node.op, g, "backward")
                 old = inp.grad
                 inp.grad = g if old is None else old + g
-
-
-def _set_inputs(node: Node, inputs: tuple[Node, ...]) -> None:
-    n = len(inputs)
-    node._a = inputs[0] if n else None
-    node._b = inputs[1] if n > 1 else None
-    node._more = inputs[2:] if n > 2 else ()
 
 
 def _unrecorded(node: Node) -> None:
