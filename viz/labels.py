@@ -41,7 +41,7 @@ def shape_text(shape: tuple[int, ...]) -> str:
 
 
 def _plain(value: Any) -> Any:
-    """Unwrap what may sit in ``.value``/``.grad``: a Node after create_graph, 0-d arrays."""
+    """The number or array in a ``.value``/``.grad``: a gradient may be a Node (create_graph)."""
     inner = getattr(value, "value", None)
     if inner is not None and hasattr(value, "inputs"):
         value = inner  # a gradient that is itself a Node (backward(create_graph=True))

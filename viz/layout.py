@@ -2,8 +2,8 @@
 
 :func:`build_layout` does all the graph work (walk, naming, scope grouping, folding big
 graphs) and returns a :class:`GraphLayout`, a plain data object with no Graphviz in it. The DOT
-writer (:mod:`viz.dot`), the backward-pass animation (:mod:`viz.steps`) and a future HTML
-explorer all start from it, so every picture of a graph agrees on ids, labels and folding.
+writer (:mod:`viz.dot`), the backward-pass animation (:mod:`viz.steps`) and the HTML explorer
+(:mod:`viz.html`) all start from it, so every picture of a graph agrees on ids, labels and folding.
 
 Ids are derived from ``Node.id`` (``node7``, ``edge3_7``, ``scope0``, ``cluster_0``,
 ``folded``, ``output``) and become the ``id`` attributes of the SVG elements.
