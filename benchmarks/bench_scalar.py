@@ -100,22 +100,22 @@ def count_nodes(loss) -> int:
     return sum(1 for n in topological_order(loss) if not n.is_leaf)
 
 
-def memory_per_op(engine: str, layers, xs, ys) -> float:
+def memory_per_op(layers, xs, ys) -> int:
+    """Bytes held by the recorded graph (tracemalloc, right after recording)."""
     gc.collect()
     tracemalloc.start()
     loss = forward_loss(layers, xs, ys)
     current, _ = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    n = count_nodes(loss) if engine == "ours" else None
     del loss
     gc.collect()
-    return current, n
+    return current
 
 
-def freed_without_gc(make, layers_of) -> bool:
+def freed_without_gc(layers) -> bool:
+    """Whether a dropped graph is freed by reference counting alone (the cycle collector off)."""
     gc.disable()
     try:
-        layers = layers_of
         xs, ys = make_moons(4)
         loss = forward_loss(layers, xs, ys)
         loss.backward()
@@ -155,8 +155,8 @@ def main() -> None:
         gc.enable()
         rows.append((gc_on, times))
 
-    mem_ours, n_ours = memory_per_op("ours", ours, xs, ys)
-    mem_ref, _ = memory_per_op("ref", ref, xs, ys)
+    mem_ours = memory_per_op(ours, xs, ys)
+    mem_ref = memory_per_op(ref, xs, ys)
 
     print(f"scalar MLP 2-16-16-1, {args.samples} samples, hinge loss: {ops} recorded ops; "
           f"max |grad ours - grad reference| = {worst:.1e}")
@@ -169,8 +169,8 @@ def main() -> None:
     print(f"memory of the recorded graph: reference {mem_ref / ops:.0f} B/op, "
           f"ours {mem_ours / ops:.0f} B/op")
     print(f"dropped graph freed without the cycle collector: "
-          f"ours {freed_without_gc(Node, make_mlp(Node))}, "
-          f"reference {freed_without_gc(Value, make_mlp(Value))}")
+          f"ours {freed_without_gc(make_mlp(Node))}, "
+          f"reference {freed_without_gc(make_mlp(Value))}")
 
 
 if __name__ == "__main__":

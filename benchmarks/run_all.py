@@ -179,9 +179,8 @@ def scalar_section(table: Table, repeats: int, samples: int) -> None:
         table.add("vs micrograd 0.1.0", "", "not installed", "—",
                   "pip install -r benchmarks/requirements.txt")
 
-    mem = {name: bs.memory_per_op("ours" if name == "graphgrad" else "ref", layers, xs, ys)[0]
-           for name, layers in engines.items()}
-    freed = {name: bs.freed_without_gc(None, layers) for name, layers in engines.items()}
+    mem = {name: bs.memory_per_op(layers, xs, ys) for name, layers in engines.items()}
+    freed = {name: bs.freed_without_gc(layers) for name, layers in engines.items()}
     for name in names[1:]:
         table.add(f"graph memory per op vs {name}", f"{mem['graphgrad'] / ops:.0f} B",
                   f"{mem[name] / ops:.0f} B", f"{mem['graphgrad'] / mem[name]:.2f}x",
