@@ -282,7 +282,7 @@ def bench_two_layer(repeats: int, inner: int, seed: int) -> None:
             "ours: gradient_by_engine()": ours_engine,
             "ours: PyTorch-style step()": ours_torch_like,
         }
-        torch_step = _torch_two_layer(start, batch, lr, dtype)
+        torch_step = _torch_two_layer(start, batch, lr)
         if torch_step is not None:
             variants["PyTorch CPU"] = torch_step
         times = run_interleaved(variants, repeats, inner)
@@ -300,7 +300,8 @@ def _torch():
     return torch
 
 
-def _torch_two_layer(start: dict, batch: Callable, lr: float, dtype: type):
+def _torch_two_layer(start: dict, batch: Callable, lr: float):
+    """The same step in PyTorch (CPU), from the same `start` arrays (already in the dtype)."""
     torch = _torch()
     if torch is None:
         return None
