@@ -97,14 +97,11 @@ def _copy(params: dict[str, np.ndarray], dtype: Any) -> dict[str, np.ndarray]:
     return {k: np.array(v, dtype=dtype) for k, v in params.items()}
 
 
-# ===================================================================== TwoLayerNet
-def make_ours_two_layer(params: dict[str, np.ndarray], dtype: Any = np.float64,
-                        engine: bool = False) -> Step:
-    """graphgrad's TwoLayerNet, trained as in the book: ``grads = net.gradient(x, t)`` (the
-    layer chain) or, with `engine`, ``net.gradient_by_engine(x, t)`` (record + loss.backward())."""
-    from nn import TwoLayerNet
-
-    net = TwoLayerNet(784, 50, 10).astype(dtype)
+# ===================================================================== graphgrad, the book's loop
+def _book_step(net: Any, params: dict[str, np.ndarray], engine: bool) -> Step:
+    """The book's training step for a graphgrad model `net`, started from `params`:
+    ``grads = net.gradient(x, t)`` (the layer chain) or, with `engine`,
+    ``net.gradient_by_engine(x, t)`` (record + loss.backward()), then ``p -= LR * grad``."""
     p = net.params
     for key, value in params.items():
         p[key][...] = value
@@ -118,6 +115,15 @@ def make_ours_two_layer(params: dict[str, np.ndarray], dtype: Any = np.float64,
 
     step.params = p  # type: ignore[attr-defined]
     return step
+
+
+# ===================================================================== TwoLayerNet
+def make_ours_two_layer(params: dict[str, np.ndarray], dtype: Any = np.float64,
+                        engine: bool = False) -> Step:
+    """graphgrad's TwoLayerNet, trained as in the book (see `_book_step`)."""
+    from nn import TwoLayerNet
+
+    return _book_step(TwoLayerNet(784, 50, 10).astype(dtype), params, engine)
 
 
 def make_engine_two_layer(params: dict[str, np.ndarray], dtype: Any = np.float64) -> Step:
@@ -217,24 +223,10 @@ def make_torch_two_layer(params: dict[str, np.ndarray], dtype: Any = np.float32)
 # ===================================================================== SimpleConvNet
 def make_ours_conv(params: dict[str, np.ndarray], dtype: Any = np.float64,
                    engine: bool = False) -> Step:
-    """graphgrad's SimpleConvNet, trained as in the book: ``grads = net.gradient(x, t)``, or
-    with `engine` ``net.gradient_by_engine(x, t)``."""
+    """graphgrad's SimpleConvNet, trained as in the book (see `_book_step`)."""
     from nn import SimpleConvNet
 
-    net = SimpleConvNet().astype(dtype)
-    p = net.params
-    for key, value in params.items():
-        p[key][...] = value
-    gradient = net.gradient_by_engine if engine else net.gradient
-
-    def step(x: np.ndarray, t: np.ndarray) -> float:
-        grads = gradient(x, t)
-        for key in p:
-            p[key] -= LR * grads[key]
-        return np.nan
-
-    step.params = p  # type: ignore[attr-defined]
-    return step
+    return _book_step(SimpleConvNet().astype(dtype), params, engine)
 
 
 def make_engine_conv(params: dict[str, np.ndarray], dtype: Any = np.float64) -> Step:
