@@ -7,15 +7,21 @@ from pathlib import Path
 from autograd import Node
 
 
-def apple_orange() -> tuple[Node, dict[str, Node]]:
-    """Build the textbook's apple/orange graph (Fig. 5-17) and run backward."""
+def _apple_orange_graph() -> tuple[Node, dict[str, Node]]:
+    """The textbook's apple/orange graph (Fig. 5-17): the price and its leaves by name."""
     apple, apple_num = Node(100, name="apple"), Node(2, name="apple_num")
     orange, orange_num = Node(150, name="orange"), Node(3, name="orange_num")
     tax = Node(1.1, name="tax")
     price = (apple * apple_num + orange * orange_num) * tax
     price.name = "price"
-    price.backward()
     leaves = {n.name: n for n in (apple, apple_num, orange, orange_num, tax)}
+    return price, leaves
+
+
+def apple_orange() -> tuple[Node, dict[str, Node]]:
+    """Build the textbook's apple/orange graph (Fig. 5-17) and run backward."""
+    price, leaves = _apple_orange_graph()
+    price.backward()
     return price, leaves
 
 
@@ -23,11 +29,7 @@ def draw_pictures(out: Path) -> list[Path]:
     """The apple/orange graph before and after backward, and the backward pass step by step."""
     import viz
 
-    apple, apple_num = Node(100, name="apple"), Node(2, name="apple_num")
-    orange, orange_num = Node(150, name="orange"), Node(3, name="orange_num")
-    tax = Node(1.1, name="tax")
-    price = (apple * apple_num + orange * orange_num) * tax
-    price.name = "price"
+    price, _ = _apple_orange_graph()
     written = [viz.render(price, out / "apple_orange_forward.png")]
     price.backward()
     written.append(viz.render(price, out / "apple_orange.png"))
