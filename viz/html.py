@@ -40,15 +40,8 @@ import autograd
 from .backends import _svg_text, write_atomic
 from .dot import GRAD_COLOR, layout_to_dot
 from .labels import format_number, format_value, shape_text
-from .layout import (
-    DEFAULT_MAX_NODES,
-    GraphLayout,
-    build_layout,
-    check_root,
-    node_label,
-    param_names,
-)
-from .steps import explain_step
+from .layout import DEFAULT_MAX_NODES, GraphLayout, node_label
+from .steps import explain_step, traced_layout
 
 __all__ = ["Explorer", "explore", "to_html"]
 
@@ -359,30 +352,13 @@ def _node_info(
 
 def _page_parts(
     root: Any,
-    *,
-    grad: Any = None,
-    title: str | None = None,
-    precision: int = 4,
-    params: Mapping[str, Any] | None = None,
-    group: bool = False,
-    collapse_scopes: bool = False,
-    max_nodes: int | None = DEFAULT_MAX_NODES,
-    rankdir: str = "LR",
+    base: GraphLayout,
+    names: Mapping[int, str],
+    trace: list[Any],
+    title: str | None,
+    precision: int,
 ) -> tuple[dict[str, Any], str]:
-    """The page's JSON data and its SVG picture."""
-    check_root(root, "viz.to_html")
-    base = build_layout(
-        root,
-        show="values",
-        precision=precision,
-        params=params,
-        group=group,
-        collapse_scopes=collapse_scopes,
-        max_nodes=max_nodes,
-        rankdir=rankdir,
-    )
-    names = param_names(params)
-    trace = list(autograd.backward_trace(root, grad))
+    """The page's JSON data and its SVG picture (`base`, `names`, `trace`: `traced_layout`)."""
     order = sorted(autograd.topological_order(root), key=lambda n: n.id)
     edges = _Edges.of(base)
     bsteps, final_grads, history = _backward_data(root, trace, base, edges, names, precision)
@@ -500,17 +476,11 @@ def to_html(
 
     Needs a Graphviz renderer for the layout (see :func:`viz.backend`).
     """
-    data, svg = _page_parts(
-        root,
-        grad=grad,
-        title=title,
-        precision=precision,
-        params=params,
-        group=group,
-        collapse_scopes=collapse_scopes,
-        max_nodes=max_nodes,
-        rankdir=rankdir,
+    base, names, trace = traced_layout(
+        root, grad, "viz.to_html", precision=precision, params=params, group=group,
+        collapse_scopes=collapse_scopes, max_nodes=max_nodes, rankdir=rankdir,
     )
+    data, svg = _page_parts(root, base, names, trace, title, precision)
     page = _page(data, svg)
     if path is None:
         return page

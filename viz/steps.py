@@ -226,6 +226,39 @@ def explain_step(step: autograd.Step, k: int, n_steps: int, received: dict[int, 
     return lines, sent
 
 
+def traced_layout(
+    root: Any,
+    grad: Any,
+    caller: str,
+    *,
+    precision: int,
+    params: Mapping[str, Any] | None,
+    group: bool,
+    collapse_scopes: bool,
+    max_nodes: int | None,
+    rankdir: str,
+) -> tuple[GraphLayout, dict[int, str], list[autograd.Step]]:
+    """What the frames here and the HTML explorer both start from.
+
+    Returns the layout with forward values only (each step adds the gradients it has reached),
+    the names given in `params` by node id, and the engine's backward steps from
+    ``autograd.backward_trace`` (which leaves ``.grad`` untouched). `caller` names the public
+    function in the error for a root that is not a Node.
+    """
+    check_root(root, caller)
+    base = build_layout(
+        root,
+        show="values",
+        precision=precision,
+        params=params,
+        group=group,
+        collapse_scopes=collapse_scopes,
+        max_nodes=max_nodes,
+        rankdir=rankdir,
+    )
+    return base, param_names(params), list(autograd.backward_trace(root, grad))
+
+
 def backward_steps(
     root: Any,
     grad: Any = None,
@@ -246,19 +279,10 @@ def backward_steps(
     ``autograd.backward_trace``, so ``.grad`` of the graph is left untouched. Other options
     are those of :func:`viz.to_dot`.
     """
-    check_root(root, "viz.backward_steps")
-    base = build_layout(
-        root,
-        show="values",
-        precision=precision,
-        params=params,
-        group=group,
-        collapse_scopes=collapse_scopes,
-        max_nodes=max_nodes,
-        rankdir=rankdir,
+    base, names, trace = traced_layout(
+        root, grad, "viz.backward_steps", precision=precision, params=params, group=group,
+        collapse_scopes=collapse_scopes, max_nodes=max_nodes, rankdir=rankdir,
     )
-    names = param_names(params)
-    trace = list(autograd.backward_trace(root, grad))
     n_steps = len(trace)
 
     def fmt(v: Any) -> str:
