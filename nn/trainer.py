@@ -46,10 +46,11 @@ def make_optimizer(name: str, **params: Any) -> optimizers.Optimizer:
 class Trainer:
     """Train a model with the book's ``gradient(x, t)`` / ``optimizer.update(params, grads)``.
 
-    One epoch is ``max(N / mini_batch_size, 1)`` iterations, as in the book; `max_iter` stops
-    earlier (the book's ch. 5 script runs 10,000 iterations). After every epoch the train and
-    test accuracy are measured (on `evaluate_sample_num_per_epoch` samples if given) and appended
-    to ``history``; ``history["loss"]`` has the loss of every iteration.
+    One epoch is ``max(N // mini_batch_size, 1)`` iterations (the book's ``N / mini_batch_size``
+    in whole iterations); `max_iter` stops earlier (the book's ch. 5 script runs 10,000
+    iterations). After every epoch the train and test accuracy are measured (on
+    `evaluate_sample_num_per_epoch` samples if given) and appended to ``history``;
+    ``history["loss"]`` has the loss of every iteration.
     """
 
     def __init__(self, network: Any, x_train: np.ndarray, t_train: np.ndarray,
