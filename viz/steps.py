@@ -276,8 +276,8 @@ def backward_steps(
     One frame per op node (``len(frames)`` == number of op nodes), plus a first frame with
     only the forward values when ``forward_frame=True``. ``grad`` is the seed gradient, as in
     ``root.backward(grad)`` (needed when the root is not a scalar). Uses
-    ``autograd.backward_trace``, so ``.grad`` of the graph is left untouched. Other options
-    are those of :func:`viz.to_dot`.
+    ``autograd.backward_trace``, so ``.grad`` of the graph is left untouched. The other options
+    are those of :func:`viz.to_dot` except ``show`` (the frames show values and gradients).
     """
     base, names, trace = traced_layout(
         root, grad, "viz.backward_steps", precision=precision, params=params, group=group,
