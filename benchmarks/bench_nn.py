@@ -236,6 +236,19 @@ def _cycle(batches: list) -> Callable[[], tuple]:
     return next_batch
 
 
+def _book_step(net, batch: Callable, lr: float, engine: bool = False) -> Callable[[], None]:
+    """The book's loop on the next batch: ``grads = net.gradient(x, t)`` (with `engine`,
+    ``net.gradient_by_engine(x, t)``), then ``net.params[key] -= lr * grads[key]``."""
+    gradient = net.gradient_by_engine if engine else net.gradient
+
+    def step() -> None:
+        x, t = batch()
+        grads = gradient(x, t)
+        for key in grads:
+            net.params[key] -= lr * grads[key]
+    return step
+
+
 def bench_two_layer(repeats: int, inner: int, seed: int) -> None:
     """TwoLayerNet(784, 50, 10) training step, float64 and float32."""
     x_all, t_all, source = load_data(flatten=True)
@@ -254,17 +267,8 @@ def bench_two_layer(repeats: int, inner: int, seed: int) -> None:
         batch = _cycle(_batches(x_all, t_all, 100, dtype, seed=seed))
         opt = SGD(nets["torch-like"].parameters(), lr=lr)
 
-        def ours_engine(net=nets["engine"], batch=batch) -> None:
-            x, t = batch()
-            grad = net.gradient_by_engine(x, t)
-            for key in ("W1", "b1", "W2", "b2"):
-                net.params[key] -= lr * grad[key]
-
-        def ours_layers(net=nets["layers"], batch=batch) -> None:
-            x, t = batch()
-            grad = net.gradient(x, t)
-            for key in ("W1", "b1", "W2", "b2"):
-                net.params[key] -= lr * grad[key]
+        ours_layers = _book_step(nets["layers"], batch, lr)
+        ours_engine = _book_step(nets["engine"], batch, lr, engine=True)
 
         def ours_torch_like(net=nets["torch-like"], batch=batch, opt=opt) -> None:
             x, t = batch()
@@ -334,17 +338,8 @@ def bench_conv(repeats: int, inner: int, seed: int) -> None:
         hand_ours = {k: v.copy() for k, v in net.params.items()}
         batch = _cycle(_batches(x_all, t_all, 100, dtype, count=16, seed=seed))
 
-        def ours(net=net, batch=batch) -> None:
-            x, t = batch()
-            grad = net.gradient(x, t)
-            for key in grad:
-                net.params[key] -= lr * grad[key]
-
-        def ours_engine(net=net_engine, batch=batch) -> None:
-            x, t = batch()
-            grad = net.gradient_by_engine(x, t)
-            for key in grad:
-                net.params[key] -= lr * grad[key]
+        ours = _book_step(net, batch, lr)
+        ours_engine = _book_step(net_engine, batch, lr, engine=True)
 
         def numpy_book(batch=batch, hand_book=hand_book) -> None:
             x, t = batch()
