@@ -321,8 +321,8 @@ def conv_section(table: Table, repeats: int, inner: int, threads: int) -> None:
                       f"SimpleConvNet: conv 30×5×5 → ReLU → max pool 2×2 → 100 → "
                       f"ReLU → 10, one training step (gradient + SGD), batch 100 of {source}, "
                       f"{threads} thread(s); {repeats} interleaved repeats of {inner} step(s). "
-                      f"The NumPy version is the book's layer code with the book's im2col/col2im "
-                      f"(graphgrad's nn.utils.im2col is about twice as fast).")
+                      f"The NumPy version is a hand-written step with the book's im2col/col2im "
+                      f"(graphgrad's nn.utils.im2col is faster, most in float32).")
         _compare(table, times, missing, [
             ("graphgrad", "NumPy im2col by hand", ""),
             ("graphgrad engine", "NumPy im2col by hand", ""),

@@ -30,7 +30,7 @@ from .backends import (
     to_graphviz,
 )
 from .dot import layout_to_dot, to_dot
-from .html import Explorer, explore, to_html  # noqa: F401  (public: viz.to_html, viz.explore)
+from .html import Explorer, explore, to_html
 from .labels import format_number, format_value
 from .layout import (
     DEFAULT_MAX_NODES,
@@ -46,6 +46,7 @@ __all__ = [
     "DEFAULT_MAX_NODES",
     "BackwardSteps",
     "Drawing",
+    "Explorer",
     "Frame",
     "GraphLayout",
     "GraphvizNotFoundError",
@@ -57,11 +58,13 @@ __all__ = [
     "build_layout",
     "dot_to_bytes",
     "draw",
+    "explore",
     "format_number",
     "format_value",
     "layout_to_dot",
     "render",
     "render_svg",
     "to_dot",
+    "to_html",
     "to_graphviz",
 ]

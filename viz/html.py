@@ -39,7 +39,7 @@ import autograd
 
 from .backends import _svg_text, write_atomic
 from .dot import GRAD_COLOR, layout_to_dot
-from .labels import format_number, format_value, shape_text
+from .labels import _plain, format_number, format_value, shape_text
 from .layout import DEFAULT_MAX_NODES, GraphLayout, node_label
 from .steps import explain_step, traced_layout
 
@@ -66,13 +66,6 @@ def _json_for_script(data: Any) -> str:
     """JSON text that is safe inside a ``<script type="application/json">`` element."""
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     return text.translate(_JSON_ESCAPES)
-
-
-def _plain(value: Any) -> Any:
-    """The number or array in a value or gradient (a gradient may be a Node: create_graph)."""
-    if hasattr(value, "inputs") and hasattr(value, "value"):
-        return value.value
-    return value
 
 
 def _summary(value: Any, precision: int) -> dict[str, Any] | None:
