@@ -1,0 +1,566 @@
+"""Every sentence a learner reads, in English and Simplified Chinese, side by side.
+
+The pictures, the backward-step frames, the HTML explorer and ``graphgrad demo`` take their text
+from here and nowhere else, so the two languages cannot drift apart and a translation is fixed in
+one place. The Chinese follows the terms of the Chinese edition of the book,
+《深度学习入门：基于Python的理论与实现》 (chapter 5, 误差反向传播法): 计算图, 正向传播, 反向传播,
+局部计算, 局部导数, 链式法则, 乘法节点, 加法节点, 乘法层, 加法层, 激活函数层, Affine 层,
+Softmax-with-Loss 层, 梯度确认, 上游传来的导数.
+
+Use::
+
+    from viz.messages import message
+    message("caption.calc", "zh", who="tax", up="1", local="650", out="650")
+    # '→ tax：上游梯度 1 × 局部导数 650 = 650'
+
+Fields are ``str.format`` fields; numbers are formatted by the caller (``viz.format_value``)
+so both languages show exactly the same digits.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = [
+    "LANGS",
+    "MESSAGES",
+    "check_lang",
+    "fields_of",
+    "message",
+    "messages_for",
+    "op_description",
+    "op_term",
+]
+
+#: The languages every message is written in: English and Simplified Chinese.
+LANGS = ("en", "zh")
+
+#: key -> {"en": ..., "zh": ...}. Keys are grouped by where the text appears:
+#: ``caption.*`` step captions (frames and explorer), ``picture.*`` pictures and their
+#: tooltips, ``explorer.*`` the HTML page, ``panel.*`` its side panel, ``demo.*`` the demo,
+#: ``font.*`` the missing-font warning, ``op.<name>`` / ``op.<name>.term`` each op's
+#: description and its name in the book.
+MESSAGES: dict[str, dict[str, str]] = {
+    # ------------------------------------------------------------ step captions
+    "caption.backward_head": {
+        "en": "Step {k}/{n}: backward through {symbol}",
+        "zh": "第 {k}/{n} 步：{symbol} 的反向传播",
+    },
+    "caption.forward_head": {
+        "en": "Step {k}/{n}: forward through {symbol}",
+        "zh": "第 {k}/{n} 步：{symbol} 的正向传播",
+    },
+    "caption.formula": {
+        "en": "   ({formula})",
+        "zh": "   （{formula}）",
+    },
+    "caption.upstream": {
+        "en": "upstream gradient arriving at {who}: {value}",
+        "zh": "上游传来的导数（到达 {who}）：{value}",
+    },
+    "caption.local": {
+        "en": "local derivatives: {derivative}",
+        "zh": "局部导数：{derivative}",
+    },
+    "caption.no_grad": {
+        "en": "→ {who}: no gradient (requires_grad=False)",
+        "zh": "→ {who}：不求梯度（requires_grad=False）",
+    },
+    "caption.calc": {
+        "en": "→ {who}: {up} × {local} = {out}",
+        "zh": "→ {who}：上游梯度 {up} × 局部导数 {local} = {out}",
+    },
+    "caption.sent": {
+        "en": "→ {who}: {out}",
+        "zh": "→ {who}：{out}",
+    },
+    "caption.paths_add": {
+        "en": "   {who} is used on several paths, gradients add: {before} + {out} = {total}",
+        "zh": "   {who} 用在多条路径上，梯度相加：{before} + {out} = {total}",
+    },
+    "caption.forward_frame": {
+        "en": "Forward pass: values flow left to right",
+        "zh": "正向传播：值从左向右传递",
+    },
+    "caption.forward_calc": {
+        "en": "{who} = {calc}",
+        "zh": "{who} = {calc}",
+    },
+    "caption.forward_inputs": {
+        "en": "inputs: {inputs}  →  output {out}",
+        "zh": "输入：{inputs}  →  输出 {out}",
+    },
+    "caption.backward_start": {
+        "en": "Step 0/{n}: the forward pass is done, no gradient computed yet.",
+        "zh": "第 0/{n} 步：正向传播已完成，还没有计算任何梯度。",
+    },
+    "caption.backward_start_hint": {
+        "en": "Step forward (→) to run backward one node at a time, from the output back.",
+        "zh": "按“下一步”（→），从输出开始逐个节点进行反向传播。",
+    },
+    "caption.backward_none": {
+        "en": "This graph has no operation to backpropagate through.",
+        "zh": "这个计算图中没有可以反向传播的运算。",
+    },
+    "caption.forward_start": {
+        "en": "Forward step 0/{n}: only the inputs are known.",
+        "zh": "正向传播第 0/{n} 步：只知道输入的值。",
+    },
+    "caption.forward_start_hint": {
+        "en": "Step forward (→) to compute one operation at a time.",
+        "zh": "按“下一步”（→），一次进行一个局部计算。",
+    },
+    # ------------------------------------------------------------ pictures
+    "picture.output_of": {
+        "en": "output of {symbol}",
+        "zh": "{symbol} 的输出",
+    },
+    "picture.output": {
+        "en": "output",
+        "zh": "输出",
+    },
+    "picture.output_tooltip": {
+        "en": "the output of the graph",
+        "zh": "计算图的输出",
+    },
+    "picture.param": {
+        "en": "parameter (requires_grad)",
+        "zh": "参数（requires_grad）",
+    },
+    "picture.input": {
+        "en": "input / constant",
+        "zh": "输入 / 常数",
+    },
+    "picture.leaf_tooltip": {
+        "en": "{label}: {what}, {shape}",
+        "zh": "{label}：{what}，{shape}",
+    },
+    "picture.scalar": {
+        "en": "scalar",
+        "zh": "标量",
+    },
+    "picture.shape": {
+        "en": "shape {shape}",
+        "zh": "形状 {shape}",
+    },
+    "picture.folded": {
+        "en": "… {n} nodes folded",
+        "zh": "… 折叠了 {n} 个节点",
+    },
+    "picture.folded_tooltip": {
+        "en": "{n} nodes further from the output are not drawn (max_nodes={max_nodes})",
+        "zh": "离输出较远的 {n} 个节点没有画出（max_nodes={max_nodes}）",
+    },
+    "picture.folded_note": {
+        "en": "Note: {total} nodes; showing the {shown} nearest the output, {n} folded "
+        "(max_nodes={max_nodes})",
+        "zh": "注意：共 {total} 个节点；只画出离输出最近的 {shown} 个，折叠了 {n} 个"
+        "（max_nodes={max_nodes}）",
+    },
+    "picture.scope_ops": {
+        "en": "{n} ops",
+        "zh": "{n} 个运算",
+    },
+    "picture.scope_one_op": {
+        "en": "1 op",
+        "zh": "1 个运算",
+    },
+    "picture.scope_more": {
+        "en": "+{n} more",
+        "zh": "另有 {n} 个",
+    },
+    "picture.scope_tooltip": {
+        "en": "scope {scope}: {n} nodes collapsed",
+        "zh": "作用域 {scope}：合并了 {n} 个节点",
+    },
+    "picture.legend": {
+        "en": "values above the arrows (forward), gradients below in red (backward)",
+        "zh": "箭头上方是值（正向传播），下方红色的是梯度（反向传播）",
+    },
+    # ------------------------------------------------------------ the explorer page
+    "explorer.title": {
+        "en": "graphgrad explorer: {name}",
+        "zh": "graphgrad 计算图浏览器：{name}",
+    },
+    "explorer.toolbar": {
+        "en": "step controls",
+        "zh": "步骤控制",
+    },
+    "explorer.which_pass": {
+        "en": "which pass",
+        "zh": "选择传播方向",
+    },
+    "explorer.forward": {
+        "en": "Forward pass",
+        "zh": "正向传播",
+    },
+    "explorer.backward": {
+        "en": "Backward pass",
+        "zh": "反向传播",
+    },
+    "explorer.first": {
+        "en": "« first",
+        "zh": "« 第一步",
+    },
+    "explorer.first_title": {
+        "en": "first step (Home)",
+        "zh": "第一步（Home）",
+    },
+    "explorer.prev": {
+        "en": "◀ prev",
+        "zh": "◀ 上一步",
+    },
+    "explorer.prev_title": {
+        "en": "previous step (←)",
+        "zh": "上一步（←）",
+    },
+    "explorer.next": {
+        "en": "next ▶",
+        "zh": "下一步 ▶",
+    },
+    "explorer.next_title": {
+        "en": "next step (→)",
+        "zh": "下一步（→）",
+    },
+    "explorer.last": {
+        "en": "last »",
+        "zh": "最后一步 »",
+    },
+    "explorer.last_title": {
+        "en": "last step (End)",
+        "zh": "最后一步（End）",
+    },
+    "explorer.slider": {
+        "en": "step",
+        "zh": "步骤",
+    },
+    "explorer.counter_backward": {
+        "en": "backward step {k} / {n}",
+        "zh": "反向传播 第 {k} / {n} 步",
+    },
+    "explorer.counter_forward": {
+        "en": "forward step {k} / {n}",
+        "zh": "正向传播 第 {k} / {n} 步",
+    },
+    "explorer.hint": {
+        "en": "Click a node to see its formula, local derivative, value and gradient.",
+        "zh": "点击一个节点，查看它的公式、局部导数、值和梯度。",
+    },
+    "explorer.legend": {
+        "en": "Values flow forward above the arrows (black); gradients flow back below them "
+        "(red). Keys: ← → step, Home / End jump.",
+        "zh": "正向传播的值写在箭头上方（黑色）；反向传播的梯度写在箭头下方（红色）。"
+        "按键：← → 逐步，Home / End 跳到开头 / 结尾。",
+    },
+    "explorer.language": {
+        "en": "Language",
+        "zh": "语言",
+    },
+    # ------------------------------------------------------------ the side panel
+    "panel.formula": {"en": "formula", "zh": "公式"},
+    "panel.derivative": {"en": "local derivative", "zh": "局部导数"},
+    "panel.inputs": {"en": "inputs", "zh": "输入"},
+    "panel.value": {"en": "value", "zh": "值"},
+    "panel.gradient": {"en": "gradient", "zh": "梯度"},
+    "panel.not_yet": {"en": "not computed yet", "zh": "尚未计算"},
+    "panel.no_grad": {"en": "none (requires_grad=False)", "zh": "无（requires_grad=False）"},
+    "panel.shape": {"en": "shape {shape}, {dtype}", "zh": "形状 {shape}，{dtype}"},
+    "panel.stats": {
+        "en": "min {min}   max {max}   mean {mean}",
+        "zh": "最小 {min}   最大 {max}   平均 {mean}",
+    },
+    "panel.empty": {"en": "(empty)", "zh": "（空）"},
+    "panel.scope": {"en": "scope {scope}", "zh": "作用域 {scope}"},
+    "panel.kind_operation": {"en": "operation", "zh": "运算节点"},
+    "panel.kind_parameter": {"en": "parameter", "zh": "参数"},
+    "panel.kind_input": {"en": "input / constant", "zh": "输入 / 常数"},
+    "panel.kind_output": {"en": "output", "zh": "输出"},
+    "panel.kind_scope": {"en": "scope", "zh": "作用域"},
+    "panel.kind_folded": {"en": "folded", "zh": "折叠的节点"},
+    "panel.output_doc": {
+        "en": "The output of the graph. Backward starts here with the seed gradient "
+        "∂output/∂output (1 for a scalar).",
+        "zh": "计算图的输出。反向传播从这里开始，最初的导数是 ∂输出/∂输出（标量时为 1）。",
+    },
+    # ------------------------------------------------------------ graphgrad demo
+    "demo.title": {
+        "en": "Apple/orange purchase (Deep Learning from Scratch, 5.4):",
+        "zh": "买苹果和橘子（《深度学习入门》5.4 节）：",
+    },
+    "demo.price": {
+        "en": "  price = (apple*apple_num + orange*orange_num) * tax = {price}",
+        "zh": "  支付金额 price = (apple*apple_num + orange*orange_num) * tax = {price}",
+    },
+    "demo.grad": {
+        "en": "  d price / d {name:<10} = {grad:<6}   ({meaning})",
+        "zh": "  price 关于 {name:<10} 的导数 = {grad:<6}   （{meaning}）",
+    },
+    "demo.pictures": {
+        "en": "Pictures (values above each edge, gradients below in red):",
+        "zh": "计算图的图片（箭头上方是值，下方红色的是梯度）：",
+    },
+    "demo.train": {
+        "en": "Training the textbook's TwoLayerNet on MNIST (5.7.4: 10,000 iterations, "
+        "batch 100, lr 0.1):",
+        "zh": "用 MNIST 训练书中的 TwoLayerNet（5.7.4 节：10000 次迭代，批大小 100，"
+        "学习率 0.1）：",
+    },
+    "demo.leaf.apple": {"en": "apple price", "zh": "苹果的单价"},
+    "demo.leaf.apple_num": {"en": "number of apples", "zh": "苹果的个数"},
+    "demo.leaf.orange": {"en": "orange price", "zh": "橘子的单价"},
+    "demo.leaf.orange_num": {"en": "number of oranges", "zh": "橘子的个数"},
+    "demo.leaf.tax": {"en": "consumption tax", "zh": "消费税"},
+    # ------------------------------------------------------------ fonts
+    "font.missing_cjk": {
+        "en": "no CJK font found for the Chinese text in this picture (looked for {fonts}); "
+        "Graphviz will draw each character as an empty box. Install one, e.g. on Debian/Ubuntu: "
+        "`sudo apt-get install fonts-noto-cjk` (Noto Sans CJK), then draw again.",
+        "zh": "没有找到可以显示这张图中中文的 CJK 字体（查找了 {fonts}）；Graphviz 会把每个汉字"
+        "画成空框。请先安装一种，例如 Debian/Ubuntu 上：`sudo apt-get install fonts-noto-cjk`"
+        "（Noto Sans CJK），然后重新绘图。",
+    },
+    # ------------------------------------------------------------ ops: the book's names
+    "op.add.term": {"en": "add node", "zh": "加法节点"},
+    "op.sub.term": {"en": "subtract node", "zh": "减法节点"},
+    "op.mul.term": {"en": "multiply node", "zh": "乘法节点"},
+    "op.div.term": {"en": "divide node", "zh": "除法节点"},
+    "op.pow.term": {"en": "power node", "zh": "幂节点"},
+    "op.pow_const.term": {"en": "power node", "zh": "幂节点"},
+    "op.neg.term": {"en": "negation node", "zh": "取负节点"},
+    "op.matmul.term": {"en": "matrix product node", "zh": "矩阵乘积节点"},
+    "op.exp.term": {"en": "exp node", "zh": "exp 节点"},
+    "op.log.term": {"en": "log node", "zh": "log 节点"},
+    "op.sqrt.term": {"en": "square root node", "zh": "平方根节点"},
+    "op.tanh.term": {"en": "tanh layer", "zh": "tanh 层"},
+    "op.sigmoid.term": {"en": "Sigmoid layer", "zh": "Sigmoid 层"},
+    "op.relu.term": {"en": "ReLU layer", "zh": "ReLU 层"},
+    "op.sum.term": {"en": "sum node", "zh": "求和节点"},
+    "op.mean.term": {"en": "mean node", "zh": "平均节点"},
+    "op.max.term": {"en": "max node", "zh": "max 节点"},
+    "op.reshape.term": {"en": "reshape node", "zh": "reshape 节点"},
+    "op.transpose.term": {"en": "transpose node", "zh": "转置节点"},
+    "op.broadcast_to.term": {"en": "broadcast node", "zh": "广播节点"},
+    "op.sum_to.term": {"en": "sum_to node", "zh": "sum_to 节点"},
+    "op.getitem.term": {"en": "indexing node", "zh": "索引节点"},
+    "op.getitem_grad.term": {"en": "scatter node", "zh": "scatter 节点"},
+    "op.softmax.term": {"en": "Softmax layer", "zh": "Softmax 层"},
+    "op.log_softmax.term": {"en": "log-softmax node", "zh": "log_softmax 节点"},
+    "op.cross_entropy.term": {"en": "Softmax-with-Loss layer", "zh": "Softmax-with-Loss 层"},
+    "op.affine.term": {"en": "Affine layer", "zh": "Affine 层"},
+    "op.dropout.term": {"en": "Dropout layer", "zh": "Dropout 层"},
+    "op.batch_norm.term": {"en": "Batch Norm layer", "zh": "Batch Normalization 层"},
+    "op.convolution.term": {"en": "Convolution layer", "zh": "卷积层"},
+    "op.max_pool.term": {"en": "Pooling layer", "zh": "池化层"},
+    # ------------------------------------------------------------ ops: what they do
+    "op.add": {
+        "en": "Add node: passes the upstream gradient to both inputs unchanged.",
+        "zh": "加法节点：把上游传来的导数原封不动地传给两个输入（局部导数都是 1）。",
+    },
+    "op.sub": {
+        "en": "Subtract node: the gradient reaches b with its sign flipped.",
+        "zh": "减法节点：传给 a 的是上游传来的导数本身，传给 b 的要变号。",
+    },
+    "op.mul": {
+        "en": "Multiply node: each input gets the upstream gradient times the other input.",
+        "zh": "乘法节点：上游传来的导数乘以“翻转”后的另一个输入值，传给每个输入。",
+    },
+    "op.div": {
+        "en": "Divide node: ∂y/∂a = 1/b and ∂y/∂b = −a/b².",
+        "zh": "除法节点：∂y/∂a = 1/b，∂y/∂b = −a/b²。",
+    },
+    "op.pow": {
+        "en": "Power node a ** b, both a and b in the graph.",
+        "zh": "幂节点 a ** b，底数和指数都是计算图中的节点。",
+    },
+    "op.pow_const": {
+        "en": "Power node x ** c with a constant exponent c.",
+        "zh": "幂节点 x ** c，指数 c 是常数。",
+    },
+    "op.neg": {
+        "en": "Negation: the gradient passes back with its sign flipped.",
+        "zh": "取负：导数变号后传回。",
+    },
+    "op.matmul": {
+        "en": "Matrix product: the gradients are matrix products with the other operand "
+        "transposed (book 5.6.1).",
+        "zh": "矩阵乘积：梯度是与另一个操作数的转置相乘的矩阵乘积（见书 5.6.1 节）。",
+    },
+    "op.exp": {
+        "en": "exp node: its local derivative is its own output, y = eˣ.",
+        "zh": "exp 节点：局部导数就是它自己的输出 y = eˣ。",
+    },
+    "op.log": {
+        "en": "log node (natural logarithm): local derivative 1/x.",
+        "zh": "log 节点（自然对数）：局部导数是 1/x。",
+    },
+    "op.sqrt": {
+        "en": "Square root: local derivative 1/(2√x).",
+        "zh": "平方根：局部导数是 1/(2√x)。",
+    },
+    "op.tanh": {
+        "en": "tanh activation: local derivative 1 − y², from the output alone.",
+        "zh": "tanh 激活函数层：局部导数 1 − y²，只用正向传播的输出即可算出。",
+    },
+    "op.sigmoid": {
+        "en": "Sigmoid layer (book 5.5.2): local derivative y(1 − y), from the output alone.",
+        "zh": "Sigmoid 层（书 5.5.2 节）：局部导数 y(1 − y)，只用正向传播的输出即可算出。",
+    },
+    "op.relu": {
+        "en": "ReLU layer (book 5.5.1): the gradient passes where the input was positive and "
+        "stops where it was not.",
+        "zh": "ReLU 层（书 5.5.1 节）：正向传播时输入大于 0 的地方，导数原样传回；"
+        "其余地方传回 0。",
+    },
+    "op.sum": {
+        "en": "Sum: the upstream gradient is copied back to every element.",
+        "zh": "求和：上游传来的导数被复制给每一个元素。",
+    },
+    "op.mean": {
+        "en": "Mean: each element gets the upstream gradient divided by n.",
+        "zh": "平均：每个元素得到上游传来的导数除以 n。",
+    },
+    "op.max": {
+        "en": "Maximum: the gradient goes to the largest element (shared among ties).",
+        "zh": "最大值：导数只传给最大的元素（并列时平分）。",
+    },
+    "op.reshape": {
+        "en": "Reshape: same values in a new shape; the gradient is reshaped back.",
+        "zh": "reshape：值不变、形状改变；导数再变回原来的形状。",
+    },
+    "op.transpose": {
+        "en": "Transpose: the gradient is transposed back.",
+        "zh": "转置：导数再转置回来。",
+    },
+    "op.broadcast_to": {
+        "en": "Broadcast: copies x to a bigger shape; backward sums the copies.",
+        "zh": "广播：把 x 复制成更大的形状；反向传播时把各个副本的导数相加。",
+    },
+    "op.sum_to": {
+        "en": "sum_to: sums x down to a smaller shape, the inverse of broadcasting.",
+        "zh": "sum_to：把 x 求和成更小的形状，是广播的逆运算。",
+    },
+    "op.getitem": {
+        "en": "Indexing x[i]: the gradient goes back to the selected elements, 0 elsewhere.",
+        "zh": "索引 x[i]：导数传回被选中的元素，其余为 0。",
+    },
+    "op.getitem_grad": {
+        "en": "Scatter: the backward of indexing, recorded for higher-order derivatives.",
+        "zh": "scatter：索引的反向传播，为求高阶导数而记录下来。",
+    },
+    "op.softmax": {
+        "en": "Softmax: exp(xᵢ) / Σ exp(xⱼ), computed without overflow.",
+        "zh": "Softmax：exp(xᵢ) / Σ exp(xⱼ)，计算时防止溢出。",
+    },
+    "op.log_softmax": {
+        "en": "log(softmax(x)), computed without overflow.",
+        "zh": "log(softmax(x))，计算时防止溢出。",
+    },
+    "op.cross_entropy": {
+        "en": "Softmax-with-Loss layer (book 5.6.3): softmax followed by the cross-entropy "
+        "error; its backward is the neat (y − t) / N.",
+        "zh": "Softmax-with-Loss 层（书 5.6.3 节）：Softmax 之后接交叉熵误差；"
+        "反向传播的结果是漂亮的 (y − t) / N。",
+    },
+    "op.affine": {
+        "en": "Affine layer (book 5.6.2): Y = X · W + b; ∂L/∂X = G · Wᵀ, ∂L/∂W = Xᵀ · G, "
+        "∂L/∂b = Σ G over the batch.",
+        "zh": "Affine 层（书 5.6.2 节）：Y = X · W + b；∂L/∂X = G · Wᵀ，∂L/∂W = Xᵀ · G，"
+        "∂L/∂b 是 G 在批方向上的和。",
+    },
+    "op.dropout": {
+        "en": "Dropout: multiplies by a fixed 0/1 mask; dropped units get no gradient.",
+        "zh": "Dropout：乘以固定的 0/1 掩码；被删除的神经元得不到梯度。",
+    },
+    "op.batch_norm": {
+        "en": "Batch Normalization: normalise with the batch's mean and variance, then scale "
+        "and shift.",
+        "zh": "Batch Normalization：用批数据的均值和方差进行正规化，再进行缩放和平移。",
+    },
+    "op.convolution": {
+        "en": "Convolution via im2col: one matrix product per batch.",
+        "zh": "卷积运算，通过 im2col 展开后做一次矩阵乘积。",
+    },
+    "op.max_pool": {
+        "en": "Max pooling: the maximum of each window; the gradient goes to the maximum.",
+        "zh": "Max 池化：取每个窗口的最大值；导数只传给最大值所在的位置。",
+    },
+}
+
+_FORMATTER = string.Formatter()
+
+
+def check_lang(lang: Any) -> str:
+    """Return `lang` if it is one of :data:`LANGS`, else raise a ValueError saying which are."""
+    if lang not in LANGS:
+        raise ValueError(
+            f"lang={lang!r}: choose one of {', '.join(map(repr, LANGS))} "
+            "(English or Simplified Chinese)"
+        )
+    return lang
+
+
+def fields_of(text: str) -> set[str]:
+    """The names of the ``{fields}`` in a catalogue text."""
+    return {name.split(".")[0].split("[")[0]
+            for _, name, _, _ in _FORMATTER.parse(text) if name}
+
+
+def message(key: str, lang: str = "en", **fields: Any) -> str:
+    """The learner-facing text `key` in `lang`, with its ``{fields}`` filled in.
+
+    ``message("panel.formula", "zh")`` -> ``"公式"``. An unknown key or a missing field is a
+    KeyError naming the key, so a typo fails in the tests, not in front of a learner.
+    """
+    check_lang(lang)
+    try:
+        entry = MESSAGES[key]
+    except KeyError:
+        raise KeyError(f"viz.messages: no message {key!r}") from None
+    text = entry[lang]
+    try:
+        return text.format(**fields) if fields or "{" in text else text
+    except KeyError as err:
+        raise KeyError(
+            f"viz.messages: message {key!r} needs field {err.args[0]!r} "
+            f"(it uses {', '.join(sorted(fields_of(text)))})"
+        ) from None
+
+
+def messages_for(prefixes: tuple[str, ...]) -> dict[str, dict[str, str]]:
+    """The catalogue entries whose key starts with one of `prefixes` (for the page's script)."""
+    return {k: dict(v) for k, v in MESSAGES.items() if k.startswith(prefixes)}
+
+
+def op_term(op: Any, lang: str = "en") -> str:
+    """The book's name for an op's node or layer (``乘法节点``, ``Affine 层``), else its symbol."""
+    name = str(getattr(op, "name", ""))
+    key = f"op.{name}.term"
+    if key in MESSAGES:
+        return message(key, lang)
+    return str(getattr(op, "symbol", None) or name or type(op).__name__)
+
+
+def op_description(op: Any, lang: str = "en", fallback: str = "") -> str:
+    """What an op does, in `lang`: the catalogue's text, else `fallback` (the op's docstring).
+
+    Ops defined outside graphgrad have no catalogue entry; their own docstring is shown then,
+    in whatever language it was written.
+    """
+    key = f"op.{getattr(op, 'name', '')}"
+    if key in MESSAGES:
+        return message(key, lang)
+    return fallback
+
+
+def _check_catalogue(catalogue: Mapping[str, Mapping[str, str]]) -> None:
+    """Every entry has every language, with the same fields (run by the tests)."""
+    for key, entry in catalogue.items():
+        if set(entry) != set(LANGS):
+            raise AssertionError(f"{key}: languages {sorted(entry)}, expected {list(LANGS)}")
+        wanted = fields_of(entry["en"])
+        for lang in LANGS:
+            if fields_of(entry[lang]) != wanted:
+                raise AssertionError(f"{key}: {lang} has fields {fields_of(entry[lang])}, "
+                                     f"en has {wanted}")
