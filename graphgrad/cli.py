@@ -1,4 +1,5 @@
-"""The `graphgrad` command: ``graphgrad demo``, ``graphgrad train``, ``graphgrad explore``."""
+"""The `graphgrad` command: ``graphgrad demo``, ``graphgrad train``, ``graphgrad explore``,
+``graphgrad worksheet``."""
 
 from __future__ import annotations
 
@@ -48,7 +49,45 @@ def build_parser() -> argparse.ArgumentParser:
     explore.add_argument("--precision", type=int, default=4, help="significant digits")
     explore.add_argument("--max-nodes", type=int, default=None,
                          help="fold graphs bigger than this (default 150; 0: draw everything)")
+    _add_worksheet(sub)
     return parser
+
+
+# ---------------------------------------------------------------- graphgrad worksheet
+def _add_worksheet(sub: argparse._SubParsersAction) -> None:
+    from graphgrad.worksheet import KINDS, LANGS
+
+    sheet = sub.add_parser(
+        "worksheet",
+        help="write printable backprop exercises (PDF) and their answer key",
+        description="Write COUNT exercises, one per A4 page: a graph of chapter 5 with a blank "
+        "box under every arrow for the gradient. The answer key goes beside the output "
+        "(NAME-answer-key.pdf, or NAME-答案.pdf with --lang zh). Needs the worksheet extra: "
+        "pip install 'graphgrad[worksheet]'.",
+        epilog="example: graphgrad worksheet --kind apple_orange --count 30 --seed 7 --lang zh "
+        "-o sheets.pdf",
+    )
+    sheet.add_argument("--kind", default="apple_orange", choices=KINDS,
+                       help="which graph (default apple_orange; mixed: all kinds in turn)")
+    sheet.add_argument("--count", type=int, default=10, help="exercises, one per page (10)")
+    sheet.add_argument("--seed", type=int, default=0, help="same seed, same sheets (0)")
+    sheet.add_argument("--lang", default="en", choices=LANGS, help="en or zh (default en)")
+    sheet.add_argument("-o", "--output", type=Path, default=Path("worksheets.pdf"),
+                       help="the sheets' PDF (default worksheets.pdf)")
+
+
+def _run_worksheet(args: argparse.Namespace) -> int:
+    import sys
+
+    from graphgrad.worksheet import write_worksheets
+
+    try:
+        sheets, key = write_worksheets(args.output, args.kind, args.count, args.seed, args.lang)
+    except (ImportError, ValueError) as err:
+        print(f"graphgrad worksheet: {err}", file=sys.stderr)
+        return 2
+    print(f"wrote {sheets} ({args.count} pages) and the answer key {key}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -76,4 +115,6 @@ def main(argv: list[str] | None = None) -> int:
             precision=args.precision,
             max_nodes=args.max_nodes,
         )
+    if args.command == "worksheet":
+        return _run_worksheet(args)
     raise AssertionError(args.command)  # argparse rejects unknown commands first
