@@ -68,7 +68,8 @@ QUIZ_TEXT: dict[str, dict[str, str]] = {
     },
     "ask.element": {"en": "element {index}", "zh": "第 {index} 个元素"},
     "ask.matrix": {"en": "all {n} numbers, row by row", "zh": "全部 {n} 个数，逐行填写"},
-    "check.right": {"en": "Right: ∂{out}/∂{who} = {value}.", "zh": "正确：∂{out}/∂{who} = {value}。"},
+    "check.right": {"en": "Right: ∂{out}/∂{who} = {value}.",
+                    "zh": "正确：∂{out}/∂{who} = {value}。"},
     "check.wrong": {"en": "Not quite ({answer}).", "zh": "还不对（{answer}）。"},
     "check.empty": {
         "en": "Write your prediction for ∂{out}/∂{who} first (the answer is still None).",
