@@ -55,7 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 # ---------------------------------------------------------------- graphgrad worksheet
 def _add_worksheet(sub: argparse._SubParsersAction) -> None:
-    from graphgrad.worksheet import KINDS, LANGS
+    from graphgrad.worksheet import KINDS
+    from viz.messages import LANGS
 
     sheet = sub.add_parser(
         "worksheet",

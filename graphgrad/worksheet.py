@@ -29,83 +29,12 @@ import numpy as np
 
 import autograd
 from autograd import Node
+from viz.messages import check_lang, message
 
 __all__ = ["KINDS", "Answer", "Exercise", "answer_key_path", "make_exercises", "write_worksheets"]
 
-# Learner-facing text of the sheets, in both languages (to move into viz.messages).
-TEXT: dict[str, dict[str, str]] = {
-    "title": {"en": "Exercise {k} of {n}: {topic}", "zh": "练习 {k}/{n}：{topic}"},
-    "key_title": {"en": "Answer key, exercise {k} of {n}: {topic}",
-                  "zh": "答案，练习 {k}/{n}：{topic}"},
-    "instructions": {
-        "en": "Backpropagate: write in each box the gradient of {out} with respect to the value "
-              "on that arrow. The red number on the right is the gradient arriving at {out}.",
-        "zh": "反向传播：在每个方框里填入 {out} 对该箭头上数值的导数。"
-              "右边的红色数字是传到 {out} 的梯度。",
-    },
-    "name": {"en": "Name: ____________    Date: ________",
-             "zh": "姓名：____________    日期：________"},
-    "apple.topic": {"en": "buying apples (5.4.1)", "zh": "买苹果（5.4.1）"},
-    "apple.story": {
-        "en": "You buy apple_num = {apple_num} apples at apple = {apple} each; the tax factor is "
-              "tax = {tax}. price = apple × apple_num × tax = {price}.",
-        "zh": "买了 apple_num = {apple_num} 个苹果，每个 apple = {apple} 元，"
-              "消费税系数 tax = {tax}。"
-              "支付金额 price = apple × apple_num × tax = {price}。",
-    },
-    "apple_orange.topic": {"en": "buying apples and oranges (5.5)", "zh": "买苹果和橘子（5.5）"},
-    "apple_orange.story": {
-        "en": "apple = {apple} each, apple_num = {apple_num}; orange = {orange} each, "
-              "orange_num = {orange_num}; tax = {tax}. "
-              "price = (apple × apple_num + orange × orange_num) × tax = {price}.",
-        "zh": "苹果每个 apple = {apple} 元，买 apple_num = {apple_num} 个；"
-              "橘子每个 orange = {orange} 元，"
-              "买 orange_num = {orange_num} 个；消费税系数 tax = {tax}。"
-              "price = (apple × apple_num + orange × orange_num) × tax = {price}。",
-    },
-    "square_of_sum.topic": {"en": "the chain rule, z = (x + y)² (5.2)",
-                            "zh": "链式法则，z = (x + y)²（5.2）"},
-    "square_of_sum.story": {
-        "en": "x = {x}, y = {y}; t = x + y = {t}, z = t² = {z}.",
-        "zh": "x = {x}，y = {y}；t = x + y = {t}，z = t² = {z}。",
-    },
-    "relu.topic": {"en": "a ReLU layer (5.5.1)", "zh": "ReLU 层（5.5.1）"},
-    "relu.story": {
-        "en": "x = {x}, y = ReLU(x) = {y}. The gradient arriving from the right is "
-              "∂L/∂y = {g}.",
-        "zh": "x = {x}，y = ReLU(x) = {y}。从右边传来的梯度是 ∂L/∂y = {g}。",
-    },
-    "sigmoid.topic": {"en": "a Sigmoid layer (5.5.2)", "zh": "Sigmoid 层（5.5.2）"},
-    "sigmoid.story": {
-        "en": "y = sigmoid(x) = {y} (x = ln(y / (1 − y)) = {x}). The gradient arriving from the "
-              "right is ∂L/∂y = {g}.",
-        "zh": "y = sigmoid(x) = {y}（x = ln(y / (1 − y)) = {x}）。从右边传来的梯度是 ∂L/∂y = {g}。",
-    },
-    "affine.topic": {"en": "an Affine layer, W of shape 2×3 (5.6.2)",
-                     "zh": "Affine 层，W 的形状为 2×3（5.6.2）"},
-    "affine.story": {
-        "en": "Y = X · W + b with X = {X}, W = {W}, b = {b}. The gradient arriving from the "
-              "right is ∂L/∂Y = {G}.",
-        "zh": "Y = X · W + b，其中 X = {X}，W = {W}，b = {b}。从右边传来的梯度是 ∂L/∂Y = {G}。",
-    },
-    "softmax_with_loss.topic": {"en": "Softmax-with-Loss, 3 classes (5.6.3)",
-                                "zh": "Softmax-with-Loss 层，3 类（5.6.3）"},
-    "softmax_with_loss.story": {
-        "en": "scores a = (ln {k0}, ln {k1}, ln {k2}) = {a}, so softmax(a) = {y}; the correct "
-              "class is {label} (t = {t}). L = cross-entropy error = {L}.",
-        "zh": "得分 a = (ln {k0}, ln {k1}, ln {k2}) = {a}，所以 softmax(a) = {y}；"
-              "正确的类别是 {label}"
-              "（t = {t}）。L = 交叉熵误差 = {L}。",
-    },
-    "key_line": {"en": "({letter}) ∂{out}/∂{who} = {value}",
-                 "zh": "({letter}) ∂{out}/∂{who} = {value}"},
-}
-
-LANGS = ("en", "zh")
-
-
 def _text(key: str, lang: str, **fields: Any) -> str:
-    return TEXT[key][lang].format(**fields)
+    return message(f"worksheet.{key}", lang, **fields)
 
 
 def _two(x: float) -> str:
@@ -439,9 +368,7 @@ def write_worksheets(path: str | Path, kind: str = "apple_orange", count: int = 
     """Write the worksheets to `path` and the answer key beside it; return both paths."""
     from viz.backends import write_atomic
 
-    if lang not in LANGS:
-        raise ValueError(f"worksheet: unknown language {lang!r}; choose one of "
-                         f"{', '.join(LANGS)}")
+    check_lang(lang)
     path = Path(path)
     if path.suffix.lower() != ".pdf":
         raise ValueError(f"worksheet: the output must be a .pdf file, got {path.name!r}")

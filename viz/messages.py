@@ -486,6 +486,195 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Max pooling: the maximum of each window; the gradient goes to the maximum.",
         "zh": "Max 池化：取每个窗口的最大值；导数只传给最大值所在的位置。",
     },
+    # ------------------------------------------------------------ quiz (viz.quiz, exercises)
+    "quiz.hint.local": {
+        "en": "Hint: {symbol} node: the gradient to {who} = upstream gradient × ∂y/∂{who}, and "
+              "∂y/∂{who} = {local}.",
+        "zh": "提示：{symbol} 节点：传给 {who} 的梯度 = 上游传来的导数 × 局部导数 ∂y/∂{who}，而 "
+              "∂y/∂{who} = {local}。",
+    },
+    "quiz.hint.local_array": {
+        "en": "Hint: {symbol} node, element by element: the gradient to {who} = G ⊙ ∂y/∂{who}, "
+              "and ∂y/∂{who} = {local} (G: the gradient arriving from upstream).",
+        "zh": "提示：{symbol} 节点，逐个元素：传给 {who} 的梯度 = G ⊙ ∂y/∂{who}，而 ∂y/∂{who} = "
+              "{local}（G：上游传来的导数）。",
+    },
+    "quiz.hint.formula": {
+        "en": "Hint: {symbol} node: the gradient to {who} = {formula} (G: the gradient arriving "
+              "from upstream).",
+        "zh": "提示：{symbol} 节点：传给 {who} 的梯度 = {formula}（G：上游传来的导数）。",
+    },
+    "quiz.hint.numbers": {
+        "en": "Hint with the numbers: {calc}",
+        "zh": "带数字的提示：{calc}",
+    },
+    "quiz.hint.where": {
+        "en": "{formula}, where {values}",
+        "zh": "{formula}，其中 {values}",
+    },
+    "quiz.hint.paths": {
+        "en": "{who} is used on {n} paths: its gradient is the sum of what each path sends.",
+        "zh": "{who} 用在 {n} 条路径上：它的梯度是各条路径传来的梯度之和。",
+    },
+    "quiz.ask.element": {
+        "en": "element {index}",
+        "zh": "第 {index} 个元素",
+    },
+    "quiz.ask.matrix": {
+        "en": "all {n} numbers, row by row",
+        "zh": "全部 {n} 个数，逐行填写",
+    },
+    "quiz.check.right": {
+        "en": "Right: ∂{out}/∂{who} = {value}.",
+        "zh": "正确：∂{out}/∂{who} = {value}。",
+    },
+    "quiz.check.wrong": {
+        "en": "Not quite ({answer}).",
+        "zh": "还不对（{answer}）。",
+    },
+    "quiz.check.empty": {
+        "en": "Write your prediction for ∂{out}/∂{who} first (the answer is still None).",
+        "zh": "请先写下你对 ∂{out}/∂{who} 的预测（答案还是 None）。",
+    },
+    "quiz.check.count": {
+        "en": "Expected {n} numbers for {who} (shape {shape}), got {got}.",
+        "zh": "{who} 需要 {n} 个数（形状 {shape}），收到 {got} 个。",
+    },
+    "quiz.check.solution": {
+        "en": "The solution is in the cell further down.",
+        "zh": "答案在下面的单元格里。",
+    },
+    "quiz.page.check": {
+        "en": "Check",
+        "zh": "检查",
+    },
+    "quiz.page.show_answers": {
+        "en": "Show answers",
+        "zh": "显示答案",
+    },
+    "quiz.page.score": {
+        "en": "Score",
+        "zh": "得分",
+    },
+    "quiz.page.ask": {
+        "en": "Your turn: type the gradient that flows to each input of the highlighted node, "
+              "then press Enter.",
+        "zh": "轮到你了：填入流向高亮节点每个输入的梯度，然后按回车。",
+    },
+    "quiz.page.done_step": {
+        "en": "All inputs of this step are done: step on with →.",
+        "zh": "这一步的输入都完成了：按 → 继续。",
+    },
+    "quiz.page.final": {
+        "en": "Done: {right} of {total} right at the first try.",
+        "zh": "完成：首次即答对 {right}/{total}。",
+    },
+    "quiz.page.final_hints": {
+        "en": "Steps that needed hints: {steps}.",
+        "zh": "需要提示的步骤：{steps}。",
+    },
+    "quiz.page.no_hints": {
+        "en": "No step needed a hint.",
+        "zh": "没有步骤需要提示。",
+    },
+    "quiz.page.revealed": {
+        "en": "answer shown",
+        "zh": "已显示答案",
+    },
+    "quiz.page.nothing": {
+        "en": "This step sends no gradient to ask about.",
+        "zh": "这一步没有要问的梯度。",
+    },
+    # ------------------------------------------------------------ worksheets (graphgrad worksheet)
+    "worksheet.title": {
+        "en": "Exercise {k} of {n}: {topic}",
+        "zh": "练习 {k}/{n}：{topic}",
+    },
+    "worksheet.key_title": {
+        "en": "Answer key, exercise {k} of {n}: {topic}",
+        "zh": "答案，练习 {k}/{n}：{topic}",
+    },
+    "worksheet.instructions": {
+        "en": "Backpropagate: write in each box the gradient of {out} with respect to the value "
+              "on that arrow. The red number on the right is the gradient arriving at {out}.",
+        "zh": "反向传播：在每个方框里填入 {out} 对该箭头上数值的导数。右边的红色数字是传到 {out} "
+              "的梯度。",
+    },
+    "worksheet.name": {
+        "en": "Name: ____________    Date: ________",
+        "zh": "姓名：____________    日期：________",
+    },
+    "worksheet.apple.topic": {
+        "en": "buying apples (5.4.1)",
+        "zh": "买苹果（5.4.1）",
+    },
+    "worksheet.apple.story": {
+        "en": "You buy apple_num = {apple_num} apples at apple = {apple} each; the tax factor is "
+              "tax = {tax}. price = apple × apple_num × tax = {price}.",
+        "zh": "买了 apple_num = {apple_num} 个苹果，每个 apple = {apple} 元，消费税系数 tax = "
+              "{tax}。支付金额 price = apple × apple_num × tax = {price}。",
+    },
+    "worksheet.apple_orange.topic": {
+        "en": "buying apples and oranges (5.5)",
+        "zh": "买苹果和橘子（5.5）",
+    },
+    "worksheet.apple_orange.story": {
+        "en": "apple = {apple} each, apple_num = {apple_num}; orange = {orange} each, orange_num "
+              "= {orange_num}; tax = {tax}. price = (apple × apple_num + orange × orange_num) × "
+              "tax = {price}.",
+        "zh": "苹果每个 apple = {apple} 元，买 apple_num = {apple_num} 个；橘子每个 orange = "
+              "{orange} 元，买 orange_num = {orange_num} 个；消费税系数 tax = {tax}。price = "
+              "(apple × apple_num + orange × orange_num) × tax = {price}。",
+    },
+    "worksheet.square_of_sum.topic": {
+        "en": "the chain rule, z = (x + y)² (5.2)",
+        "zh": "链式法则，z = (x + y)²（5.2）",
+    },
+    "worksheet.square_of_sum.story": {
+        "en": "x = {x}, y = {y}; t = x + y = {t}, z = t² = {z}.",
+        "zh": "x = {x}，y = {y}；t = x + y = {t}，z = t² = {z}。",
+    },
+    "worksheet.relu.topic": {
+        "en": "a ReLU layer (5.5.1)",
+        "zh": "ReLU 层（5.5.1）",
+    },
+    "worksheet.relu.story": {
+        "en": "x = {x}, y = ReLU(x) = {y}. The gradient arriving from the right is ∂L/∂y = {g}.",
+        "zh": "x = {x}，y = ReLU(x) = {y}。从右边传来的梯度是 ∂L/∂y = {g}。",
+    },
+    "worksheet.sigmoid.topic": {
+        "en": "a Sigmoid layer (5.5.2)",
+        "zh": "Sigmoid 层（5.5.2）",
+    },
+    "worksheet.sigmoid.story": {
+        "en": "y = sigmoid(x) = {y} (x = ln(y / (1 − y)) = {x}). The gradient arriving from the "
+              "right is ∂L/∂y = {g}.",
+        "zh": "y = sigmoid(x) = {y}（x = ln(y / (1 − y)) = {x}）。从右边传来的梯度是 ∂L/∂y = "
+              "{g}。",
+    },
+    "worksheet.affine.topic": {
+        "en": "an Affine layer, W of shape 2×3 (5.6.2)",
+        "zh": "Affine 层，W 的形状为 2×3（5.6.2）",
+    },
+    "worksheet.affine.story": {
+        "en": "Y = X · W + b with X = {X}, W = {W}, b = {b}. The gradient arriving from the "
+              "right is ∂L/∂Y = {G}.",
+        "zh": "Y = X · W + b，其中 X = {X}，W = {W}，b = {b}。从右边传来的梯度是 ∂L/∂Y = {G}。",
+    },
+    "worksheet.softmax_with_loss.topic": {
+        "en": "Softmax-with-Loss, 3 classes (5.6.3)",
+        "zh": "Softmax-with-Loss 层，3 类（5.6.3）",
+    },
+    "worksheet.softmax_with_loss.story": {
+        "en": "scores a = (ln {k0}, ln {k1}, ln {k2}) = {a}, so softmax(a) = {y}; the correct "
+              "class is {label} (t = {t}). L = cross-entropy error = {L}.",
+        "zh": "得分 a = (ln {k0}, ln {k1}, ln {k2}) = {a}，所以 softmax(a) = {y}；正确的类别是 "
+              "{label}（t = {t}）。L = 交叉熵误差 = {L}。",
+    },
+    "worksheet.key_line": {
+        "en": "({letter}) ∂{out}/∂{who} = {value}",
+        "zh": "({letter}) ∂{out}/∂{who} = {value}",
+    },
 }
 
 _FORMATTER = string.Formatter()

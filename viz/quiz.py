@@ -27,8 +27,9 @@ import autograd
 
 from .labels import format_value
 from .layout import node_label, param_names
+from .messages import message
 
-__all__ = ["MAX_TYPED", "QUIZ_TEXT", "RTOL", "Question", "is_right", "parse_answer",
+__all__ = ["MAX_TYPED", "RTOL", "Question", "is_right", "parse_answer",
            "questions", "quiz_text"]
 
 #: Relative tolerance of a right answer: a learner works from the 4 digits the picture shows.
@@ -38,77 +39,9 @@ ATOL = 1e-6
 #: Arrays up to this many elements are typed in full; bigger ones are asked one element.
 MAX_TYPED = 6
 
-# Every sentence of the quiz, in both languages (to move into viz.messages).
-QUIZ_TEXT: dict[str, dict[str, str]] = {
-    "hint.local": {
-        "en": "Hint: {symbol} node: the gradient to {who} = upstream gradient × ∂y/∂{who}, "
-              "and ∂y/∂{who} = {local}.",
-        "zh": "提示：{symbol} 节点：传给 {who} 的梯度 = 上游传来的导数 × 局部导数 ∂y/∂{who}，"
-              "而 ∂y/∂{who} = {local}。",
-    },
-    "hint.local_array": {
-        "en": "Hint: {symbol} node, element by element: the gradient to {who} = G ⊙ ∂y/∂{who}, "
-              "and ∂y/∂{who} = {local} (G: the gradient arriving from upstream).",
-        "zh": "提示：{symbol} 节点，逐个元素：传给 {who} 的梯度 = G ⊙ ∂y/∂{who}，"
-              "而 ∂y/∂{who} = {local}（G：上游传来的导数）。",
-    },
-    "hint.formula": {
-        "en": "Hint: {symbol} node: the gradient to {who} = {formula} "
-              "(G: the gradient arriving from upstream).",
-        "zh": "提示：{symbol} 节点：传给 {who} 的梯度 = {formula}（G：上游传来的导数）。",
-    },
-    "hint.numbers": {
-        "en": "Hint with the numbers: {calc}",
-        "zh": "带数字的提示：{calc}",
-    },
-    "hint.where": {"en": "{formula}, where {values}", "zh": "{formula}，其中 {values}"},
-    "hint.paths": {
-        "en": "{who} is used on {n} paths: its gradient is the sum of what each path sends.",
-        "zh": "{who} 用在 {n} 条路径上：它的梯度是各条路径传来的梯度之和。",
-    },
-    "ask.element": {"en": "element {index}", "zh": "第 {index} 个元素"},
-    "ask.matrix": {"en": "all {n} numbers, row by row", "zh": "全部 {n} 个数，逐行填写"},
-    "check.right": {"en": "Right: ∂{out}/∂{who} = {value}.",
-                    "zh": "正确：∂{out}/∂{who} = {value}。"},
-    "check.wrong": {"en": "Not quite ({answer}).", "zh": "还不对（{answer}）。"},
-    "check.empty": {
-        "en": "Write your prediction for ∂{out}/∂{who} first (the answer is still None).",
-        "zh": "请先写下你对 ∂{out}/∂{who} 的预测（答案还是 None）。",
-    },
-    "check.count": {
-        "en": "Expected {n} numbers for {who} (shape {shape}), got {got}.",
-        "zh": "{who} 需要 {n} 个数（形状 {shape}），收到 {got} 个。",
-    },
-    "check.solution": {
-        "en": "The solution is in the cell further down.",
-        "zh": "答案在下面的单元格里。",
-    },
-    "page.check": {"en": "Check", "zh": "检查"},
-    "page.show_answers": {"en": "Show answers", "zh": "显示答案"},
-    "page.score": {"en": "Score", "zh": "得分"},
-    "page.ask": {
-        "en": "Your turn: type the gradient that flows to each input of the highlighted node, "
-              "then press Enter.",
-        "zh": "轮到你了：填入流向高亮节点每个输入的梯度，然后按回车。",
-    },
-    "page.done_step": {"en": "All inputs of this step are done: step on with →.",
-                       "zh": "这一步的输入都完成了：按 → 继续。"},
-    "page.final": {"en": "Done: {right} of {total} right at the first try.",
-                   "zh": "完成：首次即答对 {right}/{total}。"},
-    "page.final_hints": {"en": "Steps that needed hints: {steps}.",
-                         "zh": "需要提示的步骤：{steps}。"},
-    "page.no_hints": {"en": "No step needed a hint.", "zh": "没有步骤需要提示。"},
-    "page.revealed": {"en": "answer shown", "zh": "已显示答案"},
-    "page.nothing": {"en": "This step sends no gradient to ask about.",
-                     "zh": "这一步没有要问的梯度。"},
-}
-
-
 def quiz_text(key: str, lang: str = "en", **fields: Any) -> str:
-    """One sentence of the quiz in `lang` ("en" or "zh")."""
-    if lang not in ("en", "zh"):
-        raise ValueError(f"quiz: unknown language {lang!r}; use 'en' or 'zh'")
-    return QUIZ_TEXT[key][lang].format(**fields)
+    """One sentence of the quiz in `lang`: the catalogue's ``quiz.<key>``."""
+    return message(f"quiz.{key}", lang, **fields)
 
 
 # Local derivatives of the elementwise ops, one per input; {0}, {1} are the inputs, y the

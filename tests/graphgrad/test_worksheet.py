@@ -66,7 +66,7 @@ def test_bad_requests_name_the_problem(tmp_path):
         worksheet.make_exercises("apple", 0, 0)
     with pytest.raises(ValueError, match=r"must be a \.pdf file"):
         worksheet.write_worksheets(tmp_path / "s.png", "apple", 1, 0)
-    with pytest.raises(ValueError, match="unknown language 'fr'"):
+    with pytest.raises(ValueError, match="lang='fr': choose one of"):
         worksheet.write_worksheets(tmp_path / "s.pdf", "apple", 1, 0, "fr")
 
 

@@ -32,7 +32,7 @@ def test_hints_give_the_formula_then_the_numbers_but_not_the_result():
     zh = next(q for q in quiz.questions(price, lang="zh") if q.who == "apple")
     assert zh.hint.startswith("提示：× 节点：传给 apple 的梯度 = 上游传来的导数 × 局部导数")
     assert zh.hint_numbers == "带数字的提示：1.1 × 2"
-    with pytest.raises(ValueError, match="unknown language 'fr'"):
+    with pytest.raises(ValueError, match="lang='fr': choose one of 'en', 'zh'"):
         quiz.questions(price, lang="fr")
 
 
