@@ -9,6 +9,7 @@ that loads MNIST is skipped when MNIST is not found.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 from pathlib import Path
@@ -40,6 +41,11 @@ def _loads_mnist(nb: nbformat.NotebookNode) -> bool:
     return any("load_mnist" in cell.source for cell in nb.cells if cell.cell_type == "code")
 
 
+def _imports_torch(nb: nbformat.NotebookNode) -> bool:
+    return any(re.search(r"^\s*(import|from) torch\b", cell.source, re.MULTILINE)
+               for cell in nb.cells if cell.cell_type == "code")
+
+
 def test_notebooks_are_there():
     assert NOTEBOOKS, f"no notebooks found in {NOTEBOOK_DIR}"
 
@@ -52,6 +58,9 @@ def test_notebook_runs(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
             pytest.skip(f"{path.name} needs MNIST, which is not at {MNIST}; set MNIST_DIR to "
                         "the folder with the four IDX files")
         monkeypatch.setenv("MNIST_DIR", str(MNIST))  # never download in a test
+    if _imports_torch(nb) and importlib.util.find_spec("torch") is None:
+        pytest.skip(f"{path.name} compares graphgrad with PyTorch, which is not installed; "
+                    "pip install torch==2.13.0 to run it (CI does)")
     # The kernel inherits this process's environment.
     monkeypatch.setenv("GRAPHGRAD_QUICK", "1")
     # The notebooks multiply small matrices, where extra BLAS threads only compete for cores.
