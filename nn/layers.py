@@ -28,7 +28,8 @@ import numpy as np
 import autograd
 from autograd import ops
 from autograd.node import Node, Op
-from nn.utils import col2im, conv_output_size, im2col
+from nn import kernels
+from nn.utils import conv_output_size
 
 __all__ = [
     "Layer", "MulLayer", "AddLayer", "Relu", "Sigmoid", "Affine", "SoftmaxWithLoss", "Dropout",
@@ -535,7 +536,7 @@ class BatchNormalization(Layer):
 
 # ===================================================================== chapter 7: CNN layers
 class ConvolutionOp(Op):
-    """Convolution as a graph op, via im2col: one matrix product per batch."""
+    """Convolution as a graph op, via im2col: one matrix product per sample (`nn.kernels`)."""
 
     name, symbol = "convolution", "Conv"
     formula = "Y = im2col(X) · W_colᵀ + b,  W_col = W.reshape(FN, −1)"
@@ -544,28 +545,18 @@ class ConvolutionOp(Op):
     partial = True  # no col2im for the data batch
     twice_differentiable = False  # im2col/col2im are NumPy code, not recorded ops
 
+    # The columns are kept in image order (N, C·FH·FW, OH·OW) rather than the book's rows
+    # (N·OH·OW, C·FH·FW): the same numbers, but the output comes out in NCHW order with no
+    # transpose (see nn/kernels.py; `Convolution.col` gives the book's layout).
     @staticmethod
     def forward(x, W, b, stride, pad):
-        FN, C, FH, FW = W.shape
-        N, _, H, Wd = x.shape
-        out_h = conv_output_size(H, FH, stride, pad)
-        out_w = conv_output_size(Wd, FW, stride, pad)
-        col = im2col(x, FH, FW, stride, pad)
-        out = np.dot(col, W.reshape(FN, -1).T) + b
-        out = out.reshape(N, out_h, out_w, FN).transpose(0, 3, 1, 2)
+        out, col = kernels.conv2d_forward(x, W, b, stride, pad)
         return out, (col, stride, pad)
 
     @staticmethod
     def backward(g, y, ctx, x, W, b, needs=(True, True, True)):
         col, stride, pad = ctx
-        FN, C, FH, FW = W.shape
-        g_col = g.transpose(0, 2, 3, 1).reshape(-1, FN)
-        db = g_col.sum(axis=0) if needs[2] else None
-        dW = np.dot(g_col.T, col).reshape(W.shape) if needs[1] else None
-        dx = None
-        if needs[0]:
-            dx = col2im(np.dot(g_col, W.reshape(FN, -1)), x.shape, FH, FW, stride, pad)
-        return dx, dW, db
+        return kernels.conv2d_backward(g, col, x.shape, W, stride, pad, needs)
 
 
 def _check_conv(who: str, shape: tuple[int, ...], kernel: tuple[int, int], channels: int | None,
@@ -604,7 +595,6 @@ class Convolution(Layer):
                              f"{self.W.shape} and {self.b.shape}")
         self.stride, self.pad = int(stride), int(pad)
         self.x: Any = None
-        self.col: np.ndarray | None = None
         self.dW: np.ndarray | None = None
         self.db: np.ndarray | None = None
         self._ctx: Any = None
@@ -623,8 +613,18 @@ class Convolution(Layer):
                            params=(self.stride, self.pad))
         self.x = x
         out, self._ctx = ConvolutionOp.forward(x, self.W, self.b, self.stride, self.pad)
-        self.col = self._ctx[0]
         return out
+
+    @property
+    def col(self) -> np.ndarray | None:
+        """The last forward's ``im2col(x)`` in the book's layout (N·OH·OW, C·FH·FW), made on use.
+
+        (The layer keeps the same numbers in image order, which is faster; see nn/kernels.py.)
+        """
+        if self._ctx is None:
+            return None
+        col = self._ctx[0]
+        return col.transpose(0, 2, 1).reshape(-1, col.shape[1])
 
     def backward(self, dout: np.ndarray, need_dx: bool = True) -> np.ndarray | None:
         """Return ``dx`` (N, C, H, W); store ``dW``, ``db``.
@@ -645,26 +645,17 @@ class PoolingOp(Op):
     saves = True
     twice_differentiable = False
 
+    # The windows are read as pool_h·pool_w strided views of x (no im2col copy); ctx keeps a
+    # mask of each window's first maximum, the element the book's argmax picks (nn/kernels.py).
     @staticmethod
     def forward(x, pool_h, pool_w, stride, pad):
-        N, C, H, W = x.shape
-        out_h = conv_output_size(H, pool_h, stride, pad)
-        out_w = conv_output_size(W, pool_w, stride, pad)
-        # one row per (sample, out row, out column, channel), one column per window element
-        col = im2col(x, pool_h, pool_w, stride, pad, pad_value=-np.inf).reshape(-1, pool_h * pool_w)
-        arg_max = np.argmax(col, axis=1)
-        out = col[np.arange(col.shape[0]), arg_max]
-        out = out.reshape(N, out_h, out_w, C).transpose(0, 3, 1, 2)
-        return out, (arg_max, pool_h, pool_w, stride, pad)
+        out, chosen = kernels.max_pool_forward(x, (pool_h, pool_w), stride, pad)
+        return out, (chosen, pool_h, pool_w, stride, pad)
 
     @staticmethod
     def backward(g, y, ctx, x):
-        arg_max, pool_h, pool_w, stride, pad = ctx
-        g = g.transpose(0, 2, 3, 1)  # (N, OH, OW, C): the row order of the forward's col
-        dmax = np.zeros((g.size, pool_h * pool_w), dtype=g.dtype)
-        dmax[np.arange(arg_max.size), arg_max] = g.reshape(-1)
-        dcol = dmax.reshape(g.shape[0] * g.shape[1] * g.shape[2], -1)
-        return (col2im(dcol, x.shape, pool_h, pool_w, stride, pad),)
+        chosen, pool_h, pool_w, stride, pad = ctx
+        return (kernels.max_pool_backward(g, chosen, x.shape, (pool_h, pool_w), stride, pad),)
 
 
 class Pooling(Layer):
@@ -683,7 +674,6 @@ class Pooling(Layer):
             raise ValueError(f"{self.name}: pad={pad} must be smaller than the {pool_h}x{pool_w} "
                              f"window, or some windows would hold only padding")
         self.x: Any = None
-        self.arg_max: np.ndarray | None = None
         self._ctx: Any = None
 
     def forward(self, x: Any) -> Any:
@@ -695,8 +685,15 @@ class Pooling(Layer):
             return _record(self, PoolingOp, x, params=params)
         self.x = x
         out, self._ctx = PoolingOp.forward(x, *params)
-        self.arg_max = self._ctx[0]
         return out
+
+    @property
+    def arg_max(self) -> np.ndarray | None:
+        """The book's ``arg_max``: per window, the position of its maximum (0 … pool_h·pool_w − 1),
+        one entry per row of the book's im2col, i.e. in (N, OH, OW, C) order. Made on use."""
+        if self._ctx is None:
+            return None
+        return self._ctx[0].argmax(axis=0).transpose(0, 2, 3, 1).reshape(-1)
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         """Route each ``dout`` element to the input position that was the window's maximum."""

@@ -348,10 +348,11 @@ def test_convolution_shapes_and_values(stride, pad, expect):
     np.testing.assert_allclose(out, _naive_conv(x, W, b, stride, pad), atol=1e-12)
 
 
-@pytest.mark.parametrize(("stride", "pad"), [(1, 0), (2, 1)])
+@pytest.mark.parametrize(("stride", "pad"), [(1, 0), (1, 1), (1, 2), (2, 0), (2, 1), (2, 2)])
 def test_convolution_both_interfaces(stride, pad):
-    layer = Convolution(RNG.standard_normal((2, 2, 3, 3)), RNG.standard_normal(2), stride, pad)
-    _both(layer, RNG.standard_normal((2, 2, 5, 5)))
+    # central differences for every input and parameter; odd sizes and a non-square filter
+    layer = Convolution(RNG.standard_normal((3, 2, 3, 2)), RNG.standard_normal(3), stride, pad)
+    _both(layer, RNG.standard_normal((2, 2, 5, 7)))
 
 
 def test_convolution_errors():
@@ -386,9 +387,10 @@ def test_pooling_shapes_and_values(pool, stride, pad, expect):
     np.testing.assert_allclose(out, _naive_pool(x, pool, pool, stride, pad))
 
 
-@pytest.mark.parametrize(("pool", "stride", "pad"), [(2, 2, 0), (3, 2, 1), (2, 1, 0)])
+@pytest.mark.parametrize(("pool", "stride", "pad"), [(2, 2, 0), (3, 2, 1), (2, 1, 0), (3, 1, 1),
+                                                     (3, 2, 2), (2, 2, 1)])
 def test_pooling_both_interfaces(pool, stride, pad):
-    _both(Pooling(pool, pool, stride, pad), RNG.standard_normal((2, 2, 5, 5)))
+    _both(Pooling(pool, pool, stride, pad), RNG.standard_normal((2, 2, 5, 7)))
 
 
 def test_pooling_routes_gradient_to_the_maximum():
