@@ -1,5 +1,5 @@
-"""The `graphgrad` command: ``graphgrad demo``, ``graphgrad train``, ``graphgrad explore``,
-``graphgrad worksheet``."""
+"""The `graphgrad` command: ``graphgrad demo``, ``train``, ``explore``, ``worksheet`` and
+``watch``."""
 
 from __future__ import annotations
 
@@ -50,6 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
     explore.add_argument("--max-nodes", type=int, default=None,
                          help="fold graphs bigger than this (default 150; 0: draw everything)")
     _add_worksheet(sub)
+    from graphgrad import watch as watch_command  # a self-contained block: parser and run
+
+    watch_command.add_parser(sub)
     return parser
 
 
@@ -118,4 +121,8 @@ def main(argv: list[str] | None = None) -> int:
         )
     if args.command == "worksheet":
         return _run_worksheet(args)
+    if args.command == "watch":
+        from graphgrad import watch as watch_command
+
+        return watch_command.run(args)
     raise AssertionError(args.command)  # argparse rejects unknown commands first

@@ -9,6 +9,7 @@ inputs and constants plain text; each edge shows the forward value above and, af
     viz.draw(price)                     # inline in Jupyter
     viz.render(price, "price.png")      # .png / .svg / .pdf / .dot by suffix
     viz.backward_steps(price).save_gif("backward.gif")
+    viz.watch("spiral", "watch.html")   # train a small net, replay the run in a page
 
 Common options (all keyword-only): ``show`` ("both" | "values" | "grads"), ``precision``
 (significant digits, default 4), ``params`` ({name: Node}), ``group`` (frame each
@@ -41,6 +42,7 @@ from .layout import (
     build_layout,
 )
 from .steps import BackwardSteps, Frame, backward_steps
+from .watch import WatchPage, watch
 
 __all__ = [
     "DEFAULT_MAX_NODES",
@@ -53,6 +55,7 @@ __all__ = [
     "LayoutCluster",
     "LayoutEdge",
     "LayoutNode",
+    "WatchPage",
     "backend",
     "backward_steps",
     "build_layout",
@@ -67,4 +70,5 @@ __all__ = [
     "to_dot",
     "to_html",
     "to_graphviz",
+    "watch",
 ]

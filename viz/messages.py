@@ -40,8 +40,8 @@ LANGS = ("en", "zh")
 #: key -> {"en": ..., "zh": ...}. Keys are grouped by where the text appears:
 #: ``caption.*`` step captions (frames and explorer), ``picture.*`` pictures and their
 #: tooltips, ``explorer.*`` the HTML page, ``panel.*`` its side panel, ``demo.*`` the demo,
-#: ``font.*`` the missing-font warning, ``op.<name>`` / ``op.<name>.term`` each op's
-#: description and its name in the book.
+#: ``font.*`` the missing-font warning, ``watch.*`` the training-replay page,
+#: ``op.<name>`` / ``op.<name>.term`` each op's description and its name in the book.
 MESSAGES: dict[str, dict[str, str]] = {
     # ------------------------------------------------------------ step captions
     "caption.backward_head": {
@@ -675,6 +675,39 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "({letter}) ∂{out}/∂{who} = {value}",
         "zh": "({letter}) ∂{out}/∂{who} = {value}",
     },
+    # ---- viz.watch: the training-replay page
+    "watch.title": {"en": "Watch a network learn", "zh": "观察神经网络的学习过程"},
+    "watch.play": {"en": "Play", "zh": "播放"},
+    "watch.pause": {"en": "Pause", "zh": "暂停"},
+    "watch.step": {"en": "step {step} / {steps}", "zh": "第 {step} 步 / 共 {steps} 步"},
+    "watch.boundary": {"en": "Data and decision regions", "zh": "数据与决策区域"},
+    "watch.boundary_hint": {
+        "en": "Each colour is the class the network predicts there; paler means less sure. "
+              "Click a ringed point to follow its computational graph.",
+        "zh": "每种颜色是网络在该处预测的类别，颜色越浅表示越没有把握。"
+              "点击带圆圈的点，查看这个样本的计算图。",
+    },
+    "watch.curves": {"en": "Loss and accuracy", "zh": "损失函数与识别精度"},
+    "watch.loss": {"en": "loss (log scale)", "zh": "损失（对数刻度）"},
+    "watch.accuracy": {"en": "accuracy", "zh": "识别精度"},
+    "watch.train": {"en": "train", "zh": "训练数据"},
+    "watch.test": {"en": "test", "zh": "测试数据"},
+    "watch.batch": {"en": "each step's batch", "zh": "每步的 mini-batch"},
+    "watch.grad_norms": {"en": "Gradient norm of each layer's weights ‖∂L/∂W‖",
+                         "zh": "各层权重梯度的大小 ‖∂L/∂W‖"},
+    "watch.histograms": {"en": "Activation distribution of each hidden layer",
+                         "zh": "各隐藏层的激活值分布"},
+    "watch.example": {"en": "Computational graph of one example", "zh": "一个样本的计算图"},
+    "watch.example_caption": {
+        "en": "example {index} (class {label}): predicted class {pred}, loss {loss}",
+        "zh": "样本 {index}（正确类别 {label}）：预测类别 {pred}，损失 {loss}",
+    },
+    "watch.summary": {"en": "train accuracy {train} · test accuracy {test}",
+                      "zh": "训练数据的识别精度 {train} · 测试数据的识别精度 {test}"},
+    "watch.lang": {"en": "language", "zh": "语言"},
+    "watch.recorded": {"en": "{path}: {steps} steps, {snapshots} snapshots, {summary}",
+                       "zh": "{path}：{steps} 步，{snapshots} 个快照，{summary}"},
+    "watch.open": {"en": "Open it in a browser: {uri}", "zh": "用浏览器打开：{uri}"},
 }
 
 _FORMATTER = string.Formatter()
