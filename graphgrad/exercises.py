@@ -79,7 +79,8 @@ def check(answer: Any, root: Node, wrt: Node | str, *, grad: Any = None,
     that one element. Each wrong answer to the same question gets a more concrete hint.
     """
     node = _find(root, wrt)
-    out = root.name or "output"
+    # with a gradient arriving from outside, the root stands for a loss L further on
+    out = root.name or ("L" if grad is not None else "output")
     who = node.name or format_value(node.value, precision)
     asked = [q for q in questions(root, grad, precision=precision, lang=lang) if q.node is node]
     if not asked:
@@ -89,6 +90,7 @@ def check(answer: Any, root: Node, wrt: Node | str, *, grad: Any = None,
     if element is not None:
         element = (element,) if isinstance(element, int) else tuple(element)
         total = np.asarray(total)[element]
+        who += "[" + ", ".join(map(str, element)) + "]"
     expected = float(total) if np.ndim(total) == 0 else total
     if answer is None or answer is Ellipsis:
         return Checked(False, quiz_text("check.empty", lang, out=out, who=who))

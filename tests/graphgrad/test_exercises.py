@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import ast
+import re
+from pathlib import Path
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -70,3 +75,66 @@ def test_unanswered_and_bad_requests():
     out = constant * Node(3.0, name="a")
     with pytest.raises(ValueError, match="no gradient flows from output back to c"):
         check(1, out, "c")
+
+
+# ---------------------------------------------------------------- the notebooks' exercises
+ROOT = Path(__file__).resolve().parents[2] / "notebooks"
+#: The worked answers of each notebook's "predict, then check" cells (its Solutions section).
+ANSWERS: dict[str, dict[str, Any]] = {
+    "01_computational_graphs": {"my_tax": 650},
+    "02_backward_chain_rule": {"my_apple": 3.15, "my_tax": 360, "my_s": 9},
+    "03_activation_layers": {"my_relu": [0.1, 0, 0.3, 0], "my_sigmoid": 1},
+    "04_affine_softmax": {"my_dB": [1, 1, 3], "my_dW02": 3, "my_ds": [0.3, -0.8, 0.5]},
+}
+PREDICTION = re.compile(r"^(my_\w+) = None  # ✎", re.MULTILINE)
+EXERCISE_NOTEBOOKS = sorted(p for stem in ANSWERS for p in ROOT.glob(f"**/{stem}.ipynb"))
+
+
+def _run_cell(source: str, namespace: dict[str, Any]) -> Any:
+    """Run a code cell as Jupyter does: the value of a final expression is returned."""
+    tree = ast.parse(source)
+    last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+    exec(compile(tree, "<cell>", "exec"), namespace)  # noqa: S102 - our own notebooks
+    if last is None:
+        return None
+    return eval(compile(ast.Expression(last.value), "<cell>", "eval"), namespace)  # noqa: S307
+
+
+@pytest.mark.parametrize("path", EXERCISE_NOTEBOOKS,
+                         ids=[str(p.relative_to(ROOT)) for p in EXERCISE_NOTEBOOKS])
+def test_notebook_exercises_with_the_answers_filled_in(path, monkeypatch):
+    nbformat = pytest.importorskip("nbformat")
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    monkeypatch.chdir(ROOT)
+    answers = ANSWERS[path.stem]
+    hint = "提示" if "zh" in path.parts else "Hint"
+    namespace: dict[str, Any] = {"display": lambda *args, **kwargs: None}
+    asked: list[str] = []
+    solutions = 0
+    for cell in nbformat.read(path, as_version=4).cells:
+        if cell.cell_type != "code":
+            continue
+        found = PREDICTION.search(cell.source)
+        if found is None:
+            result = _run_cell(cell.source, namespace)
+            verdicts = result if isinstance(result, tuple) else (result,)
+            if verdicts and all(isinstance(v, exercises.Checked) for v in verdicts):
+                assert all(verdicts), f"{path.name}: a solution is not right: {verdicts}"
+                solutions += 1
+            continue
+        name = found.group(1)
+        asked.append(name)
+        right = answers[name]
+        # as the learner meets it: still None, then wrong twice, then right
+        assert not _run_cell(cell.source, namespace)
+        wrong = (np.asarray(right, dtype=float) * 2 + 1).tolist()
+        for tries in (1, 2):
+            verdict = _run_cell(cell.source.replace(f"{name} = None", f"{name} = {wrong}"),
+                                namespace)
+            assert not verdict and hint in verdict.message, (name, tries, verdict)
+        verdict = _run_cell(cell.source.replace(f"{name} = None", f"{name} = {right!r}"),
+                            namespace)
+        assert verdict.right, f"{path.name}: {name} = {right} was not accepted: {verdict}"
+    assert asked == list(answers), f"{path.name} asks {asked}"
+    assert solutions >= 1, f"{path.name} has no solution cell"
