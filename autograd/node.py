@@ -101,6 +101,8 @@ class Op:
     name: str = "op"
     symbol: str = "op"
     formula: str = ""
+    #: one part per input, in input order, separated by a comma and two spaces:
+    #: ``"∂y/∂a = b,  ∂y/∂b = a"`` (viz fills in each part's numbers)
     derivative: str = ""
     saves: bool = False
     #: True if ``backward`` accepts ``needs=(bool, ...)`` (which inputs want a gradient) and

@@ -432,8 +432,9 @@ class BatchNormOp(Op):
 
     name, symbol = "batch_norm", "BatchNorm"
     formula = "y = γ · (x − μ) / √(σ² + ε) + β"
-    derivative = ("∂L/∂β = Σ g,  ∂L/∂γ = Σ g·x̂,  ∂L/∂x = back through x̂ = (x − μ)/σ with μ, σ "
-                  "of the batch (training) or constants (test)")
+    # one part per input, in the order of the inputs (x, γ, β): viz fills in each one
+    derivative = ("∂L/∂x = back through x̂ = (x − μ)/σ with μ, σ of the batch (training) or "
+                  "constants (test),  ∂L/∂γ = Σ g·x̂,  ∂L/∂β = Σ g")
     saves = True
     # backward treats the saved x̂ and σ as arrays, so it cannot be recorded for a second derivative
     twice_differentiable = False
@@ -540,7 +541,7 @@ class ConvolutionOp(Op):
 
     name, symbol = "convolution", "Conv"
     formula = "Y = im2col(X) · W_colᵀ + b,  W_col = W.reshape(FN, −1)"
-    derivative = "∂L/∂W = G_colᵀ · col,  ∂L/∂b = Σ G,  ∂L/∂X = col2im(G_col · W_col)"
+    derivative = "∂L/∂X = col2im(G_col · W_col),  ∂L/∂W = G_colᵀ · col,  ∂L/∂b = Σ G"
     saves = True
     partial = True  # no col2im for the data batch
     twice_differentiable = False  # im2col/col2im are NumPy code, not recorded ops

@@ -1,4 +1,6 @@
-"""DOT -> pictures (PNG, SVG, PDF), with or without a system Graphviz.
+"""DOT text -> picture bytes (PNG, SVG, PDF), with or without a system Graphviz.
+
+This module knows nothing of graphs: it takes DOT text and gives bytes (or writes them).
 
 Backends, in order of preference:
 
@@ -15,19 +17,15 @@ from __future__ import annotations
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Any
-
-from .dot import layout_to_dot, to_dot
-from .layout import GraphLayout, build_layout
 
 __all__ = [
-    "Drawing",
+    "FORMATS",
     "GraphvizNotFoundError",
     "backend",
     "dot_to_bytes",
-    "draw",
-    "render",
-    "render_svg",
+    "dot_to_svg",
+    "write_atomic",
+    "write_dot",
 ]
 
 #: File suffix -> Graphviz output format.
@@ -55,20 +53,28 @@ def backend() -> str | None:
     return "pygraphviz"
 
 
-def dot_to_bytes(dot: str, fmt: str) -> bytes:
+#: Formats made of pixels: the only ones a ``dpi`` changes.
+BITMAPS = ("png", "gif", "jpg", "jpeg", "bmp")
+
+
+def dot_to_bytes(dot: str, fmt: str, *, dpi: float | None = None) -> bytes:
     """Lay out ``dot`` with Graphviz's ``dot`` engine and return the picture in ``fmt``.
 
-    ``fmt`` is any Graphviz output format (``"png"``, ``"svg"``, ``"pdf"``, ...).
+    ``fmt`` is any Graphviz output format (``"png"``, ``"svg"``, ``"pdf"``, ...). ``dpi``
+    (pixels per inch, Graphviz's own default is 96) applies to bitmap formats only.
     """
+    args = [f"-T{fmt}"]
+    if dpi is not None and fmt in BITMAPS:
+        args.append(f"-Gdpi={float(dpi):g}")
     which = backend()
     if which == "pygraphviz":
         import pygraphviz
 
         graph = pygraphviz.AGraph(string=dot)
-        return graph.draw(format=fmt, prog="dot")
+        return graph.draw(format=fmt, prog="dot", args=" ".join(args[1:]))
     if which == "dot":
         done = subprocess.run(
-            ["dot", f"-T{fmt}"], input=dot.encode("utf-8"), capture_output=True, check=False
+            ["dot", *args], input=dot.encode("utf-8"), capture_output=True, check=False
         )
         if done.returncode != 0:
             raise RuntimeError(f"Graphviz dot failed: {done.stderr.decode(errors='replace')}")
@@ -76,7 +82,8 @@ def dot_to_bytes(dot: str, fmt: str) -> bytes:
     raise GraphvizNotFoundError(_INSTALL_HINT)
 
 
-def _svg_text(dot: str, inline: bool) -> str:
+def dot_to_svg(dot: str, inline: bool = False) -> str:
+    """SVG text of `dot`; ``inline=True`` drops the XML prolog, for pasting into HTML."""
     svg = dot_to_bytes(dot, "svg").decode("utf-8")
     if inline:
         # An XML prolog and DOCTYPE are not allowed inside an HTML page; the <svg> element is.
@@ -84,17 +91,8 @@ def _svg_text(dot: str, inline: bool) -> str:
     return svg
 
 
-def render_svg(root: Any, *, inline: bool = False, **options: Any) -> str:
-    """SVG text of the graph that produced ``root`` (same options as :func:`viz.to_dot`).
-
-    Every node, edge and cluster element carries the ``id`` of its layout element
-    (``node7``, ``edge3_7``, ``cluster_0``). ``inline=True`` drops the XML prolog so the
-    result can be pasted into an HTML page.
-    """
-    return _svg_text(to_dot(root, **options), inline)
-
-
-def _write(dot: str, path: str | Path) -> Path:
+def write_dot(dot: str, path: str | Path, dpi: float | None = None) -> Path:
+    """Write `dot` as the picture its suffix names (``.png``, ``.svg``, ``.pdf``, ``.dot``)."""
     path = Path(path)
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
@@ -102,7 +100,7 @@ def _write(dot: str, path: str | Path) -> Path:
             f"cannot tell the picture format from {path.name!r}: "
             f"use one of {', '.join(sorted(FORMATS))}"
         )
-    data = dot.encode("utf-8") if fmt == "dot" else dot_to_bytes(dot, fmt)
+    data = dot.encode("utf-8") if fmt == "dot" else dot_to_bytes(dot, fmt, dpi=dpi)
     return write_atomic(path, data)
 
 
@@ -121,62 +119,3 @@ def write_atomic(path: str | Path, data: bytes) -> Path:
     finally:
         tmp.unlink(missing_ok=True)
     return path
-
-
-def render(root: Any, path: str | Path, **options: Any) -> Path:
-    """Draw the graph that produced ``root`` into ``path``; the suffix picks the format.
-
-    ``.png``, ``.svg``, ``.pdf`` need a renderer (see :func:`backend`); ``.dot``/``.gv`` write
-    the DOT source. Options are those of :func:`viz.to_dot`. Returns the path written.
-    """
-    return _write(to_dot(root, **options), path)
-
-
-class Drawing:
-    """A drawn graph: shows itself inline in Jupyter, and can be saved.
-
-    Attributes:
-        source: the DOT text.
-        layout: the :class:`~viz.layout.GraphLayout` it was written from.
-    """
-
-    def __init__(self, layout: GraphLayout) -> None:
-        self.layout = layout
-        self.source = layout_to_dot(layout)
-
-    def svg(self, inline: bool = False) -> str:
-        """The SVG text (needs a renderer)."""
-        return _svg_text(self.source, inline)
-
-    def _repr_svg_(self) -> str:
-        # Jupyter's inline display hook.
-        return self.svg(inline=True)
-
-    def render(self, path: str | Path) -> Path:
-        """Save as ``.png``/``.svg``/``.pdf``/``.dot`` (by suffix); returns the path."""
-        return _write(self.source, path)
-
-    def __repr__(self) -> str:
-        return f"<viz.Drawing: {len(self.layout.nodes)} nodes, {len(self.layout.edges)} edges>"
-
-
-def draw(root: Any, **options: Any) -> Drawing:
-    """A :class:`Drawing` of the graph that produced ``root``; in a notebook it shows inline.
-
-    Options are those of :func:`viz.to_dot`.
-    """
-    return Drawing(build_layout(root, **options))
-
-
-def to_graphviz(root: Any, **options: Any) -> Any:
-    """The graph as a ``graphviz.Source``, for code written around the `graphviz` package.
-
-    torchviz users get the same kind of object from ``make_dot``. Its ``.source`` is our DOT;
-    its own rendering calls the system ``dot`` program, so to draw without one use
-    :func:`render` or :func:`draw`, which go through pygraphviz.
-    """
-    try:
-        import graphviz
-    except ImportError:
-        raise ImportError("to_graphviz needs the graphviz package: pip install graphviz") from None
-    return graphviz.Source(to_dot(root, **options))

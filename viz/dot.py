@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from .labels import dot_string, html_text
-from .layout import GraphLayout, LayoutCluster, LayoutEdge, LayoutNode, build_layout
+from .layout import GraphLayout, LayoutCluster, LayoutEdge, LayoutNode, check_root, layout_of
+from .options import Options
 
 __all__ = ["layout_to_dot", "to_dot", "FONT"]
 
@@ -39,6 +40,8 @@ _EDGE_HIGHLIGHT = {
     "upstream": 'color="#d97706" penwidth=2.2',
     # the contributions it sends to its inputs
     "contribution": f'color="{GRAD_COLOR}" penwidth=2.2',
+    # earlier arrows of an input whose gradients are added up at this step
+    "sum": f'color="{TOTAL_COLOR}" penwidth=2.2 style=dashed',
 }
 
 
@@ -185,7 +188,8 @@ def layout_to_dot(layout: GraphLayout) -> str:
 def to_dot(root: Any, **options: Any) -> str:
     """DOT source for the graph that produced ``root``.
 
-    Options are those of :func:`viz.build_layout`: ``show``, ``precision``, ``params``,
+    Options are those of :class:`viz.Options`: ``show``, ``precision``, ``params``,
     ``group``, ``collapse_scopes``, ``max_nodes``, ``rankdir``.
     """
-    return layout_to_dot(build_layout(root, **options))
+    check_root(root, "viz.to_dot")
+    return layout_to_dot(layout_of(root, Options.of("viz.to_dot", options)))

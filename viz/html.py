@@ -35,13 +35,13 @@ from typing import Any
 
 import numpy as np
 
-import autograd
-
-from .backends import _svg_text, write_atomic
+from .backends import dot_to_svg, write_atomic
 from .dot import GRAD_COLOR, layout_to_dot
-from .labels import _plain, format_number, format_value, shape_text
-from .layout import DEFAULT_MAX_NODES, GraphLayout, node_label
-from .steps import explain_step, traced_layout
+from .labels import _plain, format_number, shape_text
+from .layout import op_symbol
+from .options import Options
+from .text import local_derivatives, plain_doc
+from .trace import Replay, replay
 
 __all__ = ["Explorer", "explore", "to_html"]
 
@@ -97,216 +97,49 @@ def _op_doc(op: Any) -> str:
     return inspect.cleandoc(doc) if doc else ""
 
 
-def _op_symbol(op: Any) -> str:
-    return str(getattr(op, "symbol", None) or getattr(op, "name", None) or type(op).__name__)
+def _backward_json(rp: Replay) -> list[dict[str, Any]]:
+    """Per backward step: the caption, what to highlight, and the arrow labels that change."""
+    return [
+        {
+            "unit": s.unit,
+            "lines": list(s.lines),
+            "up": list(s.up),
+            "set": [[u.edge, u.grad, u.before] for u in s.updates],
+            "contrib": list(s.contrib),
+            "sums": list(s.sums),
+        }
+        for s in rp.steps
+    ]
 
 
-def _forward_text(node: Any, names: Mapping[int, str], precision: int) -> str:
-    """``100 × 2 = 200`` for the textbook's operators, ``exp(1.5) = 4.482`` for functions."""
-    symbol = _op_symbol(node.op)
-    ins = [format_value(x.value, precision) for x in node.inputs]
-    out = format_value(node.value, precision)
-    if len(ins) == 2 and len(symbol) <= 2:
-        return f"{ins[0]} {symbol} {ins[1]} = {out}"
-    if len(ins) == 1 and symbol.isalpha():
-        return f"{symbol}({ins[0]}) = {out}"
-    who = ", ".join(
-        f"{node_label(x, names, precision)} = {v}" for x, v in zip(node.inputs, ins)
-    )
-    return f"inputs: {who}  →  output {out}"
-
-
-#: Longest description built from a node's inputs before falling back to "output of ×".
-DESCRIBE_LIMIT = 48
-
-
-def _describe(node: Any, names: Mapping[int, str], precision: int) -> str:
-    """How the captions name a node: its name, else what it computes (``apple × apple_num``).
-
-    Unnamed results are spelled out from their inputs, two levels deep at most, as long as the
-    text stays short; beyond that, ``node_label``'s "output of ×".
-    """
-
-    def short(x: Any) -> str | None:
-        if names.get(x.id) or x.name or x.op is None:
-            return node_label(x, names, precision)
-        return None
-
-    def spelled(x: Any, parts: list[tuple[str, bool] | None]) -> tuple[str, bool] | None:
-        """``(text, atomic)``: atomic texts need no parentheses inside a bigger expression."""
-        symbol = _op_symbol(x.op)
-        if any(p is None for p in parts):
-            return None
-        texts = [p[0] if p[1] else f"({p[0]})" for p in parts]  # type: ignore[index]
-        if len(texts) == 2 and len(symbol) <= 2:
-            return f"{texts[0]} {symbol} {texts[1]}", False
-        if len(texts) == 1 and symbol.isalpha():
-            return f"{symbol}({parts[0][0]})", True  # type: ignore[index]
-        return None
-
-    def one_level(x: Any) -> tuple[str, bool] | None:
-        text = short(x)
-        if text is not None:
-            return text, True
-        return spelled(x, [(t, True) if (t := short(i)) else None for i in x.inputs])
-
-    text = short(node)
-    if text is not None:
-        return text
-    found = spelled(node, [one_level(i) for i in node.inputs])
-    if found is None or len(found[0]) > DESCRIBE_LIMIT:
-        return node_label(node, names, precision)
-    return found[0]
-
-
-@dataclasses.dataclass
-class _Edges:
-    """Where each gradient of the trace is drawn (see ``build_layout`` for the edge kinds)."""
-
-    plain: dict[tuple[int, int | None, int | None], str]
-    merged: dict[tuple[int, str], str]
-    leaving: dict[int, list[str]]  # engine node id -> ids of the edges carrying its value
-
-    @classmethod
-    def of(cls, layout: GraphLayout) -> _Edges:
-        plain: dict[tuple[int, int | None, int | None], str] = {}
-        merged: dict[tuple[int, str], str] = {}
-        leaving: dict[int, list[str]] = {}
-        for e in layout.edges:
-            leaving.setdefault(e.tail_node, []).append(e.id)
-            if e.head == "output" or (e.tail.startswith("node") and e.head.startswith("node")):
-                plain[(e.tail_node, e.head_node, e.slot)] = e.id
-            else:
-                merged[(e.tail_node, e.head)] = e.id
-        return cls(plain, merged, leaving)
-
-
-def _backward_data(
-    root: Any,
-    trace: list[Any],
-    layout: GraphLayout,
-    edges: _Edges,
-    names: Mapping[int, str],
-    precision: int,
-) -> tuple[list[dict[str, Any]], dict[str, str], dict[int, list[list[Any]]]]:
-    """Replay the trace: per step the caption, highlights and edge-label changes.
-
-    Returns the steps, the final gradient text of every edge, and per engine node the list of
-    ``[step, summary]`` of its gradient as it accumulates.
-    """
-    units = layout.units
-
-    def fmt(v: Any) -> str:
-        return format_value(v, precision)
-
-    shown: dict[str, str] = {}  # edge id -> gradient text shown on it so far
-    received: dict[int, Any] = {}  # engine node id -> gradient accumulated so far
-    merged_sum: dict[tuple[int, str], Any] = {}
-    history: dict[int, list[list[Any]]] = {}
-    carriers: dict[int, list[str]] = {}  # engine node id -> edges its gradient came back on
-    steps: list[dict[str, Any]] = []
-    n_steps = len(trace)
-
-    def change(changes: list[list[Any]], eid: str | None, text: str) -> None:
-        if eid is not None:
-            changes.append([eid, text, shown.get(eid)])
-            shown[eid] = text
-
-    for k, step in enumerate(trace, start=1):
-        node = step.node
-        head_unit = units[node.id]
-        changes: list[list[Any]] = []
-        sums: list[str] = []
-        if k == 1:  # the seed gradient enters from the output marker
-            received[root.id] = step.upstream
-            history.setdefault(root.id, []).append([1, _summary(step.upstream, precision)])
-            change(changes, edges.plain.get((root.id, None, None)), fmt(step.upstream))
-        lines, sent = explain_step(step, k, n_steps, received,
-                                   lambda x: _describe(x, names, precision), precision)
-        for contribution in sent:
-            x, c, prev, now = (contribution.input, contribution.value, contribution.before,
-                               contribution.total)
-            slot = contribution.slot
-            if c is None:
-                continue
-            history.setdefault(x.id, []).append([k, _summary(now, precision)])
-            if units[x.id] == head_unit:
-                continue  # inside a collapsed scope or the folded box: no arrow to label
-            eid = edges.plain.get((x.id, node.id, slot))
-            if eid is not None:
-                change(changes, eid, fmt(c))
-            else:
-                # One arrow stands for every path from x into a box: label it with their sum.
-                key = (x.id, head_unit)
-                merged_sum[key] = c if key not in merged_sum else merged_sum[key] + c
-                eid = edges.merged.get(key)
-                change(changes, eid, fmt(merged_sum[key]))
-            carried = carriers.setdefault(x.id, [])
-            if prev is not None:
-                sums.extend(e for e in carried if e not in sums)  # the paths that add up
-            if eid is not None and eid not in carried:
-                carried.append(eid)
-        leaving = edges.leaving.get(node.id, [])
-        steps.append(
-            {
-                "unit": units.get(node.id),
-                "lines": lines,
-                "up": leaving,
-                "set": changes,
-                # the seed arriving from the output marker is upstream, not a contribution
-                "contrib": [c[0] for c in changes if c[0] not in leaving],
-                "sums": sums,
-            }
-        )
-    return steps, shown, history
-
-
-def _forward_data(
-    order: list[Any], layout: GraphLayout, edges: _Edges, names: Mapping[int, str], precision: int
-) -> tuple[list[dict[str, Any]], dict[int, int]]:
+def _forward_json(rp: Replay) -> tuple[list[dict[str, Any]], dict[int, int]]:
     """Per forward step (one per op node, inputs before outputs): what is computed and shown."""
-    ops = [n for n in order if n.op is not None]
+    leaving: dict[int, list[str]] = {}
+    for e in rp.layout.edges:
+        leaving.setdefault(e.tail_node, []).append(e.id)
+    computed_at: dict[int, int] = {n.id: 0 for n in rp.order if n.op is None}
     steps = []
-    fallback = "output of "  # node_label's name for results that have no better one
-    computed_at: dict[int, int] = {n.id: 0 for n in order if n.op is None}
-    for j, node in enumerate(ops, start=1):
+    for j, (node, lines) in enumerate(rp.forward_lines(), start=1):
         computed_at[node.id] = j
-        op = node.op
-        who = _describe(node, names, precision)
-        formula = getattr(op, "formula", "")
-        steps.append(
-            {
-                "unit": layout.units.get(node.id),
-                "lines": [
-                    f"Step {j}/{len(ops)}: forward through {_op_symbol(op)}"
-                    + (f"   ({formula})" if formula else ""),
-                    ("" if who.startswith(fallback) else f"{who} = ")
-                    + _forward_text(node, names, precision),
-                ],
-                "show": edges.leaving.get(node.id, []),
-            }
-        )
+        steps.append({"unit": rp.layout.units.get(node.id), "lines": lines,
+                      "show": leaving.get(node.id, [])})
     return steps, computed_at
 
 
-def _node_info(
-    root: Any,
-    order: list[Any],
-    layout: GraphLayout,
-    names: Mapping[int, str],
-    precision: int,
-    history: Mapping[int, list[list[Any]]],
-    computed_at: Mapping[int, int],
-) -> dict[str, dict[str, Any]]:
+def _node_info(rp: Replay, computed_at: Mapping[int, int]) -> dict[str, dict[str, Any]]:
     """What the side panel shows for each drawn element, keyed by its SVG id."""
+    precision = rp.options.precision
+    layout, names = rp.layout, rp.names
+    history = {i: [[k, _summary(g, precision)] for k, g in h] for i, h in rp.history.items()}
+    step_of = {s.step.node.id: s.step for s in rp.steps}
     info: dict[str, dict[str, Any]] = {}
-    for node in order:
-        unit = layout.units.get(node.id, "")
-        if not unit.startswith("node"):
+    for node in rp.order:
+        unit = layout.units[node.id]
+        if not layout.is_single(unit):
             continue
         op = node.op
         entry: dict[str, Any] = {
-            "title": _describe(node, names, precision),
+            "title": names[node],
             "value": _summary(node.value, precision),
             "grad": history.get(node.id, []),
             "requires_grad": bool(node.requires_grad),
@@ -316,16 +149,19 @@ def _node_info(
         if op is None:
             entry["kind"] = "parameter" if node.requires_grad else "input / constant"
         else:
+            step = step_of.get(node.id)
+            local = local_derivatives(step, names) if step is not None else []
             entry.update(
                 kind="operation",
-                op=str(getattr(op, "name", _op_symbol(op))),
-                symbol=_op_symbol(op),
+                op=str(getattr(op, "name", op_symbol(op))),
+                symbol=op_symbol(op),
                 formula=str(getattr(op, "formula", "")),
-                derivative=str(getattr(op, "derivative", "")),
-                doc=_op_doc(op),
-                inputs=[node_label(x, names, precision) for x in node.inputs],
+                derivative="\n".join(local) or str(getattr(op, "derivative", "")),
+                doc=plain_doc(_op_doc(op)),
+                inputs=[names[x] for x in node.inputs],
             )
         info[unit] = entry
+    root = rp.root
     for n in layout.nodes:
         if n.kind in ("scope", "folded"):
             info[n.id] = {"title": n.label, "kind": n.kind, "detail": n.detail, "doc": n.tooltip}
@@ -343,35 +179,26 @@ def _node_info(
     return info
 
 
-def _page_parts(
-    root: Any,
-    base: GraphLayout,
-    names: Mapping[int, str],
-    trace: list[Any],
-    title: str | None,
-    precision: int,
-) -> tuple[dict[str, Any], str]:
-    """The page's JSON data and its SVG picture (`base`, `names`, `trace`: `traced_layout`)."""
-    order = sorted(autograd.topological_order(root), key=lambda n: n.id)
-    edges = _Edges.of(base)
-    bsteps, final_grads, history = _backward_data(root, trace, base, edges, names, precision)
-    fsteps, computed_at = _forward_data(order, base, edges, names, precision)
+def _page_parts(rp: Replay, title: str | None) -> tuple[dict[str, Any], str]:
+    """The page's JSON data and its SVG picture."""
+    fsteps, computed_at = _forward_json(rp)
+    base = rp.layout
     # The picture is the last step: every gradient present, so the layout has room for it;
     # the script hides what has not been computed yet. The note goes above the picture.
     picture = dataclasses.replace(
         base,
-        edges=[dataclasses.replace(e, grad=final_grads.get(e.id, "")) for e in base.edges],
+        edges=[dataclasses.replace(e, grad=rp.final.get(e.id, "")) for e in base.edges],
         note="",
     )
-    svg = _svg_text(layout_to_dot(picture), inline=True)
+    svg = dot_to_svg(layout_to_dot(picture), inline=True)
     data = {
         "format": "graphgrad-explorer/1",
-        "title": title or f"graphgrad explorer: {_describe(root, names, precision)}",
+        "title": title or f"graphgrad explorer: {rp.names[rp.root]}",
         "note": base.note,
         "grad_color": GRAD_COLOR,
         "forward": {"steps": fsteps},
-        "backward": {"steps": bsteps, "edges": sorted(final_grads)},
-        "nodes": _node_info(root, order, base, names, precision, history, computed_at),
+        "backward": {"steps": _backward_json(rp), "edges": sorted(rp.final)},
+        "nodes": _node_info(rp, computed_at),
         "layout": picture.to_dict(),
     }
     return data, svg
@@ -446,12 +273,7 @@ def to_html(
     *,
     grad: Any = None,
     title: str | None = None,
-    precision: int = 4,
-    params: Mapping[str, Any] | None = None,
-    group: bool = False,
-    collapse_scopes: bool = False,
-    max_nodes: int | None = DEFAULT_MAX_NODES,
-    rankdir: str = "LR",
+    **options: Any,
 ) -> str | Path:
     """A self-contained HTML page that steps through the backward pass of ``root``'s graph.
 
@@ -461,19 +283,17 @@ def to_html(
         path: where to write the page (folders are created); ``None`` returns the HTML text.
         grad: seed gradient, as in ``root.backward(grad)`` (needed for a non-scalar root).
         title: the page's title (default: "graphgrad explorer: " and the output's name).
-        precision, params, group, collapse_scopes, max_nodes, rankdir: as in
-            :func:`viz.build_layout`; big graphs are folded to ``max_nodes`` nodes.
+        options: those of :class:`viz.Options` (``precision``, ``params``, ``group``,
+            ``collapse_scopes``, ``max_nodes``, ``rankdir``); big graphs are folded to
+            ``max_nodes`` nodes.
 
     Returns:
         The HTML text when ``path`` is None, else the path written.
 
     Needs a Graphviz renderer for the layout (see :func:`viz.backend`).
     """
-    base, names, trace = traced_layout(
-        root, grad, "viz.to_html", precision=precision, params=params, group=group,
-        collapse_scopes=collapse_scopes, max_nodes=max_nodes, rankdir=rankdir,
-    )
-    data, svg = _page_parts(root, base, names, trace, title, precision)
+    opts = Options.of("viz.to_html", options)
+    data, svg = _page_parts(replay(root, grad, opts, "viz.to_html"), title)
     page = _page(data, svg)
     if path is None:
         return page

@@ -6,7 +6,8 @@ writer (:mod:`viz.dot`), the backward-pass animation (:mod:`viz.steps`) and the 
 (:mod:`viz.html`) all start from it, so every picture of a graph agrees on ids, labels and folding.
 
 Ids are derived from ``Node.id`` (``node7``, ``edge3_7``, ``scope0``, ``cluster_0``,
-``folded``, ``output``) and become the ``id`` attributes of the SVG elements.
+``folded``, ``output``) and become the ``id`` attributes of the SVG elements. What an element
+is never has to be read back from its id: nodes carry a ``kind``, edges a ``kind``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 import autograd
 
 from .labels import format_value, shape_text
+from .options import DEFAULT_MAX_NODES, Options
 
 __all__ = [
     "DEFAULT_MAX_NODES",
@@ -29,13 +31,6 @@ __all__ = [
     "build_layout",
 ]
 
-#: Default ``max_nodes``: beyond ~150 labelled nodes the picture is unreadable, and the PNG of
-#: a long chain gets so wide (tens of thousands of pixels) that rasterising it takes seconds.
-#: ``max_nodes=None`` draws everything.
-DEFAULT_MAX_NODES = 150
-
-SHOW_CHOICES = ("both", "values", "grads")
-RANKDIRS = ("LR", "RL", "TB", "BT")
 
 
 @dataclass(frozen=True)
@@ -62,6 +57,8 @@ class LayoutNode:
 class LayoutEdge:
     """One arrow, carrying the value of ``tail_node`` forward and its gradient backward.
 
+    ``main`` marks the arrows of the main data path (drawn as one straight chain).
+
     The label has up to four rows: ``value`` (black), ``grad`` (red), ``calc`` (how the
     gradient was computed, animation only) and ``total`` (where contributions from several
     paths were summed, animation only). Empty rows are left out; rows named in ``ghost`` are
@@ -74,12 +71,16 @@ class LayoutEdge:
     tail_node: int
     head_node: int | None
     slot: int | None
+    #: ``"plain"`` (one input slot between two drawn nodes), ``"merged"`` (every path from one
+    #: value into a collapsed scope or the folded box) or ``"output"`` (into the output marker)
+    kind: str = "plain"
     value: str = ""
     grad: str = ""
     calc: str = ""
     total: str = ""
     ghost: frozenset[str] = frozenset()
     highlight: str = ""
+    main: bool = False
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,18 @@ class GraphLayout:
     #: engine ``Node.id`` -> id of the element that draws it (``"node7"``, ``"scope0"``,
     #: ``"folded"``): lets a click, a highlight or an animation find a node's box.
     units: dict[int, str] = field(default_factory=dict)
+
+    def kind_of(self, unit: str) -> str:
+        """The ``kind`` of the drawn node with id `unit` (``"op"``, ``"scope"``, ...)."""
+        kinds = self.__dict__.get("_kinds")
+        if kinds is None or len(kinds) != len(self.nodes):
+            kinds = {n.id: n.kind for n in self.nodes}
+            self.__dict__["_kinds"] = kinds
+        return kinds[unit]
+
+    def is_single(self, unit: str) -> bool:
+        """Whether `unit` draws exactly one engine node (not a collapsed scope or the fold)."""
+        return self.kind_of(unit) in SINGLE_KINDS
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (lists, strings, ints) for embedding next to the SVG."""
@@ -153,6 +166,7 @@ def _edge_dict(e: LayoutEdge) -> dict[str, Any]:
         "tail_node": e.tail_node,
         "head_node": e.head_node,
         "slot": e.slot,
+        "kind": e.kind,
         "value": e.value,
         "grad": e.grad,
     }
@@ -167,18 +181,8 @@ def check_root(root: Any, caller: str) -> None:
         )
 
 
-def _check_options(show: str, precision: int, max_nodes: int | None, rankdir: str) -> None:
-    if show not in SHOW_CHOICES:
-        raise ValueError(f"show={show!r}: choose one of {', '.join(map(repr, SHOW_CHOICES))}")
-    if not isinstance(precision, int) or precision < 1:
-        raise ValueError(f"precision={precision!r}: use a whole number of significant digits >= 1")
-    if max_nodes is not None and (not isinstance(max_nodes, int) or max_nodes < 1):
-        raise ValueError(f"max_nodes={max_nodes!r}: use a positive int, or None to draw all nodes")
-    if rankdir not in RANKDIRS:
-        raise ValueError(f"rankdir={rankdir!r}: choose one of {', '.join(RANKDIRS)}")
-
-
 def param_names(params: Mapping[str, Any] | None) -> dict[int, str]:
+    """``{engine node id: name}`` from a ``{name: Node}`` dict (checked)."""
     if params is None:
         return {}
     if not isinstance(params, Mapping):
@@ -196,8 +200,8 @@ def param_names(params: Mapping[str, Any] | None) -> dict[int, str]:
     return names
 
 
-def _op_symbol(node: Any) -> str:
-    op = node.op
+def op_symbol(op: Any) -> str:
+    """The symbol an op is drawn with (``×``, ``Affine``), else its name."""
     return str(getattr(op, "symbol", None) or getattr(op, "name", None) or type(op).__name__)
 
 
@@ -210,41 +214,50 @@ def leaf_label(node: Any, name: str | None, precision: int) -> str:
     return shape_text(node.shape)
 
 
-def node_label(node: Any, names: Mapping[int, str], precision: int) -> str:
-    """Short human name for any node, used in captions: name, else symbol or value."""
-    name = names.get(node.id) or node.name
-    if node.op is None:
-        return leaf_label(node, name, precision)
-    return name or f"output of {_op_symbol(node)}"
+#: Node kinds that draw exactly one engine node.
+SINGLE_KINDS = ("op", "param", "input")
 
 
-def build_layout(
-    root: Any,
-    *,
-    show: str = "both",
-    precision: int = 4,
-    params: Mapping[str, Any] | None = None,
-    group: bool = False,
-    collapse_scopes: bool = False,
-    max_nodes: int | None = DEFAULT_MAX_NODES,
-    rankdir: str = "LR",
-) -> GraphLayout:
+def build_layout(root: Any, **options: Any) -> GraphLayout:
     """Plan the drawing of the graph that produced ``root``.
 
     Args:
         root: the output Node; everything it was computed from is drawn.
-        show: ``"both"`` (values above, gradients below in red), ``"values"`` or ``"grads"``.
-        precision: significant digits for numbers (715.0000000000001 -> ``715``).
-        params: ``{name: Node}`` naming nodes (overrides ``Node.name``), as in torchviz.
-        group: frame the nodes of each ``autograd.scope`` (nested scopes nest).
-        collapse_scopes: draw each top-level scope as a single box.
-        max_nodes: draw at most this many nodes, the ones nearest the root; the rest are
-            folded into one ``"… N nodes folded"`` box and a note says so. ``None``: no limit.
-        rankdir: Graphviz direction, ``"LR"`` as in the textbook.
+        options: the drawing options of :class:`viz.Options` (``show``, ``precision``,
+            ``params``, ``group``, ``collapse_scopes``, ``max_nodes``, ``rankdir``; ``dpi``
+            is for pictures and ignored here).
     """
     check_root(root, "viz.build_layout")
-    _check_options(show, precision, max_nodes, rankdir)
-    names = param_names(params)
+    return layout_of(root, Options.of("viz.build_layout", options))
+
+
+def main_path(root: Any) -> list[Any]:
+    """The main data path, from the output back: at each op its first input that is itself
+    computed (else its first input that is data, not a parameter).
+
+    For a layer network this is x -> Affine1 -> ReLU -> Affine2 -> loss, the straight line of
+    the textbook's layer diagrams; parameters hang beside it.
+    """
+    path = [root]
+    seen = {root.id}
+    node = root
+    while node.op is not None:
+        ins = node.inputs
+        nxt = next((x for x in ins if x.op is not None), None)
+        if nxt is None:
+            nxt = next((x for x in ins if not x.requires_grad), None)
+        if nxt is None or nxt.id in seen:
+            break
+        path.append(nxt)
+        seen.add(nxt.id)
+        node = nxt
+    return path
+
+
+def layout_of(root: Any, opts: Options) -> GraphLayout:
+    """:func:`build_layout` with the options already checked."""
+    precision, max_nodes, group = opts.precision, opts.max_nodes, opts.group
+    names = param_names(opts.params)
     # Sorting by the creation counter gives an order that does not depend on how the engine
     # walks the graph, so goldens survive engine refactors; inputs always precede outputs.
     order = sorted(autograd.topological_order(root), key=lambda n: n.id)
@@ -252,10 +265,12 @@ def build_layout(
     # 1. Map every engine node to the unit that draws it: itself, or its collapsed scope.
     unit_of: dict[int, str] = {}
     scope_units: dict[str, str] = {}  # top-level scope name -> "scope{k}"
+    single: set[str] = set()  # units that draw one engine node
     for node in order:
-        top = node.scope.split("/", 1)[0] if (collapse_scopes and node.scope) else None
+        top = node.scope.split("/", 1)[0] if (opts.collapse_scopes and node.scope) else None
         if top is None:
             unit_of[node.id] = f"node{node.id}"
+            single.add(unit_of[node.id])
         else:
             if top not in scope_units:
                 scope_units[top] = f"scope{len(scope_units)}"
@@ -263,7 +278,6 @@ def build_layout(
 
     # 2. Fold everything but the max_nodes units nearest the root (breadth-first from it).
     n_units = len(set(unit_of.values()))
-    folded_units: set[str] = set()
     if max_nodes is not None and n_units > max_nodes:
         unit_inputs: dict[str, list[str]] = {}
         for node in order:
@@ -282,36 +296,33 @@ def build_layout(
                     queue.append(tu)
                     if len(keep) >= max_nodes:
                         break
-        folded_units = set(unit_of.values()) - keep
         for node in order:
-            if unit_of[node.id] in folded_units:
+            if unit_of[node.id] not in keep:
                 unit_of[node.id] = "folded"
+                single.discard(f"node{node.id}")
 
-    # 3. Nodes.
+    # 3. Nodes, in order of first appearance; scope boxes and the fold are filled in once all
+    # their members are known.
     nodes: list[LayoutNode] = []
     emitted: set[str] = set()
-    scope_members: dict[str, list[Any]] = {}
-    folded_count = 0
+    members: dict[str, list[Any]] = {}
     for node in order:
         unit = unit_of[node.id]
-        if unit == "folded":
-            folded_count += 1
-        elif unit.startswith("scope"):
-            scope_members.setdefault(unit, []).append(node)
+        if unit not in single:
+            members.setdefault(unit, []).append(node)
         if unit in emitted:
             continue
         emitted.add(unit)
-        if unit.startswith("node"):
+        if unit in single:
             nodes.append(_plain_node(node, unit, names, precision, group))
         else:
-            # Placeholder; filled in below once all members are known.
-            nodes.append(
-                LayoutNode(id=unit, kind="scope" if unit != "folded" else "folded", label="")
-            )
+            nodes.append(LayoutNode(id=unit, kind="folded" if unit == "folded" else "scope",
+                                    label=""))
     scope_name = {u: s for s, u in scope_units.items()}
+    folded_count = len(members.get("folded", ()))
     for i, lnode in enumerate(nodes):
         if lnode.kind == "scope":
-            nodes[i] = _scope_node(lnode.id, scope_name[lnode.id], scope_members[lnode.id], names)
+            nodes[i] = _scope_node(lnode.id, scope_name[lnode.id], members[lnode.id], names)
         elif lnode.kind == "folded":
             nodes[i] = LayoutNode(
                 id="folded",
@@ -323,8 +334,9 @@ def build_layout(
 
     # 4. Edges: one per (input slot) between drawn nodes; edges touching a scope box or the
     # folded box are merged per (value, box), since they would carry identical labels.
-    want_value = show in ("both", "values")
-    want_grad = show in ("both", "grads")
+    want_value = opts.show in ("both", "values")
+    want_grad = opts.show in ("both", "grads")
+    main = {(x.id, y.id) for y, x in zip(main_path(root), main_path(root)[1:])}
     edges: list[LayoutEdge] = []
     merged: set[tuple[int, str]] = set()
     for node in order:
@@ -336,17 +348,17 @@ def build_layout(
             tu = unit_of[x.id]
             if tu == hu:
                 continue  # inside a collapsed scope
-            plain = tu.startswith("node") and hu.startswith("node")
-            if plain:
+            if tu in single and hu in single:
+                kind = "plain"
                 repeated = n_in > 1 and sum(1 for y in node.inputs if y is x) > 1
                 eid = f"edge{x.id}_{node.id}" + (f"_{slot}" if repeated else "")
             else:
+                kind = "merged"
                 key = (x.id, hu)
                 if key in merged:
                     continue
                 merged.add(key)
-                head_key = str(node.id) if hu.startswith("node") else hu
-                eid = f"edge{x.id}_{head_key}"
+                eid = f"edge{x.id}_{node.id if hu in single else hu}"
             edges.append(
                 LayoutEdge(
                     id=eid,
@@ -355,8 +367,10 @@ def build_layout(
                     tail_node=x.id,
                     head_node=node.id,
                     slot=slot,
+                    kind=kind,
                     value=format_value(x.value, precision) if want_value else "",
                     grad=format_value(x.grad, precision) if want_grad else "",
+                    main=kind == "plain" and (x.id, node.id) in main,
                 )
             )
 
@@ -374,8 +388,10 @@ def build_layout(
             tail_node=root.id,
             head_node=None,
             slot=None,
+            kind="output",
             value=format_value(root.value, precision) if want_value else "",
             grad=format_value(root.grad, precision) if want_grad else "",
+            main=True,
         )
     )
 
@@ -391,7 +407,7 @@ def build_layout(
         edges=edges,
         clusters=clusters,
         note=note,
-        rankdir=rankdir,
+        rankdir=opts.rankdir,
         total_nodes=len(order),
         folded_nodes=folded_count,
         units=unit_of,
@@ -412,11 +428,11 @@ def _plain_node(
     op = node.op
     formula = getattr(op, "formula", "")
     derivative = getattr(op, "derivative", "")
-    tooltip = f"{getattr(op, 'name', _op_symbol(node))}: {formula}"
+    tooltip = f"{getattr(op, 'name', op_symbol(node.op))}: {formula}"
     if derivative:
         tooltip += f"\n{derivative}"
     tooltip += f"\n{_shape_words(node.shape)}"
-    return LayoutNode(unit, "op", _op_symbol(node), name or "", tooltip, node.id, scope)
+    return LayoutNode(unit, "op", op_symbol(node.op), name or "", tooltip, node.id, scope)
 
 
 def _shape_words(shape: tuple[int, ...]) -> str:

@@ -138,7 +138,7 @@ def test_failed_render_keeps_the_old_file_and_leaves_no_temp(tmp_path, monkeypat
     path = viz.render(y, tmp_path / "g.png")
     before = path.read_bytes()
 
-    def broken(dot, fmt):
+    def broken(dot, fmt, dpi=None):
         raise RuntimeError("renderer crashed")
 
     monkeypatch.setattr(viz_render, "dot_to_bytes", broken)

@@ -1,0 +1,271 @@
+"""What a learner reads about a step: node names, step captions, forward sums, derivatives.
+
+One source for every place that explains a step: the frames of :func:`viz.backward_steps`
+(and so the GIF and the notebook slider), the explorer page of :func:`viz.to_html`, and its
+node panel. Each node gets one name (:class:`Names`), unique in its graph: the user's name
+(``params=`` or ``Node.name``), else the layer it is the only op of (``Affine1``), else its
+expression (``apple × apple_num``), else its op symbol; a name two nodes would share gets
+``#2``, ``#3``... in creation order.
+
+The sentences are kept in :data:`TEXT` (key -> {"en": ...}), the shape of the message
+catalogue ``viz/messages.py``, so they can move there unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from .labels import format_value
+from .layout import leaf_label, op_symbol
+
+__all__ = [
+    "Names", "TEXT", "backward_lines", "derivative_parts", "forward_lines", "local_derivatives",
+    "plain_doc", "text",
+]
+
+TEXT: dict[str, dict[str, str]] = {
+    "step.backward.head": {"en": "Step {k}/{n}: backward through {symbol}{formula}"},
+    "step.backward.upstream": {"en": "upstream gradient arriving at {who}: {value}"},
+    "step.backward.local": {"en": "local derivatives: {derivative}"},
+    "step.backward.none": {"en": "→ {who}: no gradient (requires_grad=False)"},
+    "step.backward.sent": {"en": "→ {who}: {calc}"},
+    "step.backward.sent_local": {"en": "→ {who}: {calc}   ({local})"},
+    "step.backward.calc": {"en": "{upstream} × {local} = {value}"},
+    "step.backward.add": {
+        "en": "   {who} is used on several paths, gradients add: {before} + {value} = {total}"
+    },
+    "step.backward.sum_label": {"en": "Σ {before} + {value} = {total}"},
+    "step.forward.head": {"en": "Step {k}/{n}: forward through {symbol}{formula}"},
+    "step.forward.frame": {"en": "Forward pass: values flow left to right"},
+    "step.forward.inputs": {"en": "inputs: {inputs}  →  output {value}"},
+    "node.output_of": {"en": "output of {symbol}"},
+}
+
+
+def text(key: str, lang: str = "en", **fields: Any) -> str:
+    """The sentence `key` in `lang`, with `fields` filled in."""
+    return TEXT[key][lang].format(**fields)
+
+
+#: Longest description built from a node's inputs before falling back to the op symbol.
+DESCRIBE_LIMIT = 48
+
+
+class Names:
+    """One name per node of a graph, never shared by two nodes (see the module docstring).
+
+    ``names[node]`` is the name; ``params`` is the ``{engine id: name}`` of ``params=``.
+    """
+
+    def __init__(self, order: Iterable[Any], params: Mapping[int, str], precision: int) -> None:
+        self.params = params
+        self.precision = precision
+        order = list(order)
+        ops_in_scope: dict[str, int] = {}
+        for node in order:
+            if node.op is not None and node.scope:
+                ops_in_scope[node.scope] = ops_in_scope.get(node.scope, 0) + 1
+        self._layer_ops = ops_in_scope
+        raw = {node.id: self._describe(node) for node in order}
+        # A name shared by several nodes gets #1, #2, ... by creation order; constants are
+        # the exception: two 2s are both simply "2".
+        count: dict[str, int] = {}
+        for node in order:
+            if not self._is_constant(node):
+                count[raw[node.id]] = count.get(raw[node.id], 0) + 1
+        seen: dict[str, int] = {}
+        self._names: dict[int, str] = {}
+        for node in order:
+            name = raw[node.id]
+            if count.get(name, 0) > 1:
+                seen[name] = seen.get(name, 0) + 1
+                name = f"{name} #{seen[name]}"
+            self._names[node.id] = name
+
+    def __getitem__(self, node: Any) -> str:
+        return self._names[node.id]
+
+    def _is_constant(self, node: Any) -> bool:
+        return node.op is None and not self._given(node) and node.ndim == 0
+
+    def _given(self, node: Any) -> str | None:
+        return self.params.get(node.id) or node.name or None
+
+    def _short(self, node: Any) -> str | None:
+        """A name that needs no spelling out: given, a leaf's value or shape, a layer."""
+        given = self._given(node)
+        if node.op is None:
+            return leaf_label(node, given, self.precision)
+        if given:
+            return given
+        if node.scope and self._layer_ops.get(node.scope) == 1:
+            return node.scope.rsplit("/", 1)[-1]  # the only op of a layer: call it by the layer
+        return None
+
+    def _describe(self, node: Any) -> str:
+        """The user's name, else what the node computes, two levels deep at most."""
+
+        def spelled(x: Any, parts: list[tuple[str, bool] | None]) -> tuple[str, bool] | None:
+            """``(text, atomic)``: atomic texts need no parentheses inside a bigger one."""
+            if any(p is None for p in parts):
+                return None
+            symbol = op_symbol(x.op)
+            texts = [p[0] if p[1] else f"({p[0]})" for p in parts]  # type: ignore[index]
+            if len(texts) == 2 and len(symbol) <= 2:
+                return f"{texts[0]} {symbol} {texts[1]}", False
+            if len(texts) == 1 and symbol.isalpha():
+                return f"{symbol}({parts[0][0]})", True  # type: ignore[index]
+            return None
+
+        def one_level(x: Any) -> tuple[str, bool] | None:
+            short = self._short(x)
+            if short is not None:
+                return short, True
+            return spelled(x, [(t, True) if (t := self._short(i)) else None for i in x.inputs])
+
+        short = self._short(node)
+        if short is not None:
+            return short
+        found = spelled(node, [one_level(i) for i in node.inputs])
+        if found is None or len(found[0]) > DESCRIBE_LIMIT:
+            return text("node.output_of", symbol=op_symbol(node.op))
+        return found[0]
+
+
+_PART = re.compile(r"^\s*(∂[^=]+?)\s*=\s*(.+?)\s*$")
+
+
+def derivative_parts(op: Any, n_inputs: int) -> list[str] | None:
+    """The op's ``derivative`` text split into one part per input (``"∂y/∂a = b"``), or None.
+
+    Ops write their derivatives as ``"∂y/∂a = b,  ∂y/∂b = a"``: parts separated by a comma and
+    two spaces, in the order of the inputs.
+    """
+    derivative = getattr(op, "derivative", "") or ""
+    parts = [p.strip() for p in derivative.split(",  ")]
+    if len(parts) != n_inputs or not all(_PART.match(p) for p in parts):
+        return None
+    return parts
+
+
+def _filled(part: str, local: Any, precision: int) -> str:
+    """``"∂y/∂a = b"`` with the number: ``"∂y/∂a = b = 2"`` (not ``"= 1 = 1"``)."""
+    value = format_value(local, precision)
+    rhs = _PART.match(part).group(2)  # type: ignore[union-attr]
+    return part if rhs == value else f"{part} = {value}"
+
+
+def local_derivatives(step: Any, names: Names) -> list[str]:
+    """The op's local derivative per input, with the numbers of this step where known.
+
+    Scalars: ``["∂y/∂a = b = 2", "∂y/∂b = a = 100"]``; arrays: the formula and the shape and
+    statistics of what it gives (``"∂L/∂W = Xᵀ · G: (784, 50) μ=0.01 σ=0.2"``).
+    """
+    node = step.node
+    parts = derivative_parts(node.op, len(node.inputs))
+    if parts is None:
+        return []
+    out = []
+    for slot, part in enumerate(parts):
+        local = step.local[slot] if step.local is not None else None
+        if local is not None:
+            out.append(_filled(part, local, names.precision))
+        elif step.contributions[slot] is not None:
+            out.append(f"{part}: {format_value(step.contributions[slot], names.precision)}")
+        else:
+            out.append(part)
+    return out
+
+
+_MARKUP = [
+    (re.compile(r":[a-z]+:`~?([^`]+)`"), r"\1"),  # :func:`viz.render` -> viz.render
+    (re.compile(r"``([^`]+)``"), r"\1"),  # ``Y = X · W + b``
+    (re.compile(r"`([^`]+)`"), r"\1"),
+    (re.compile(r"\*\*([^*\n]+)\*\*"), r"\1"),  # **bold**
+    (re.compile(r"(?<![\w*])\*([^*\s][^*\n]*?)\*(?![\w*])"), r"\1"),  # *other*
+]
+
+
+def plain_doc(doc: str) -> str:
+    """A docstring as plain text: reST/Markdown markup (````code````, ``*em*``, ``:func:``)
+    stripped, so the node panel and ``--help`` show what the markup meant, not the markup."""
+    for pattern, repl in _MARKUP:
+        doc = pattern.sub(repl, doc)
+    return doc.replace("::\n", ":\n")
+
+
+def backward_lines(step: Any, k: int, n_steps: int, names: Names, received: dict[int, Any],
+                   lang: str = "en") -> tuple[list[str], list[tuple[int, Any, Any, Any, str]]]:
+    """The caption of backward step `k`, and what it sends: ``(slot, input, value, before, calc)``.
+
+    `received` (engine node id -> gradient summed so far) is updated, so calling this for the
+    steps in order shows where contributions from several paths add up.
+    """
+    node, op = step.node, step.node.op
+    precision = names.precision
+
+    def fmt(v: Any) -> str:
+        return format_value(v, precision)
+
+    formula = getattr(op, "formula", "")
+    lines = [
+        text("step.backward.head", lang, k=k, n=n_steps, symbol=op_symbol(op),
+             formula=f"   ({formula})" if formula else ""),
+        text("step.backward.upstream", lang, who=names[node], value=fmt(step.upstream)),
+    ]
+    parts = derivative_parts(op, len(node.inputs))
+    if parts is None and getattr(op, "derivative", ""):
+        lines.append(text("step.backward.local", lang, derivative=op.derivative))
+    sent = []
+    for slot, (x, c) in enumerate(zip(node.inputs, step.contributions)):
+        who = names[x]
+        if c is None:
+            lines.append(text("step.backward.none", lang, who=who))
+            sent.append((slot, x, None, None, ""))
+            continue
+        local = step.local[slot] if step.local is not None else None
+        calc = ""
+        if local is not None:
+            calc = text("step.backward.calc", lang, upstream=fmt(step.upstream),
+                        local=fmt(local), value=fmt(c))
+        if parts is None:
+            lines.append(text("step.backward.sent", lang, who=who, calc=calc or fmt(c)))
+        else:
+            shown = parts[slot] if local is None else _filled(parts[slot], local, precision)
+            lines.append(text("step.backward.sent_local", lang, who=who, calc=calc or fmt(c),
+                              local=shown))
+        before = received.get(x.id)
+        total = c if before is None else before + c
+        received[x.id] = total
+        if before is not None:
+            lines.append(text("step.backward.add", lang, who=who, before=fmt(before),
+                              value=fmt(c), total=fmt(total)))
+        sent.append((slot, x, c, before, calc))
+    return lines, sent
+
+
+def forward_text(node: Any, names: Names) -> str:
+    """``100 × 2 = 200`` for the textbook's operators, ``exp(1.5) = 4.482`` for functions."""
+    precision = names.precision
+    symbol = op_symbol(node.op)
+    ins = [format_value(x.value, precision) for x in node.inputs]
+    out = format_value(node.value, precision)
+    if len(ins) == 2 and len(symbol) <= 2:
+        return f"{ins[0]} {symbol} {ins[1]} = {out}"
+    if len(ins) == 1 and symbol.isalpha():
+        return f"{symbol}({ins[0]}) = {out}"
+    who = ", ".join(f"{names[x]} = {v}" for x, v in zip(node.inputs, ins))
+    return text("step.forward.inputs", inputs=who, value=out)
+
+
+def forward_lines(node: Any, j: int, n_ops: int, names: Names, lang: str = "en") -> list[str]:
+    """The caption of forward step `j`: which op, and what it computes with the numbers."""
+    op = node.op
+    formula = getattr(op, "formula", "")
+    return [
+        text("step.forward.head", lang, k=j, n=n_ops, symbol=op_symbol(op),
+             formula=f"   ({formula})" if formula else ""),
+        f"{names[node]} = {forward_text(node, names)}",
+    ]

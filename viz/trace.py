@@ -1,0 +1,173 @@
+"""One replay of the backward pass, shared by the frames (:mod:`viz.steps`) and the page
+(:mod:`viz.html`): per step, the caption, which arrows carry what, and what to highlight.
+
+:func:`replay` asks the engine for its steps (``autograd.backward_trace``, which leaves every
+``.grad`` alone), lays the graph out once with forward values only, and walks the steps in the
+engine's order, recording for every arrow the gradient text it shows from which step on.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import autograd
+
+from .labels import format_value
+from .layout import GraphLayout, check_root, layout_of, param_names
+from .options import Options
+from .text import Names, backward_lines, forward_lines, text
+
+__all__ = ["EdgeUpdate", "Replay", "ReplayStep", "replay"]
+
+
+@dataclasses.dataclass(frozen=True)
+class EdgeUpdate:
+    """From this step on, arrow `edge` shows gradient `grad`.
+
+    ``calc`` (``"upstream × local = value"``) belongs to this step only; ``total``
+    (``"Σ a + b = total"``) is set where a value used on several paths has its gradients added.
+    ``before`` is the text the arrow showed until now (None: none).
+    """
+
+    edge: str
+    grad: str
+    calc: str = ""
+    total: str = ""
+    before: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class ReplayStep:
+    """Backward step ``index`` (1-based): the engine's ``step`` and how to show it."""
+
+    index: int
+    step: Any
+    unit: str  # the drawn element processing it (``node7``, ``scope0``, ``folded``)
+    lines: tuple[str, ...]
+    updates: tuple[EdgeUpdate, ...]
+    up: tuple[str, ...]  # arrows carrying the node's value out: its gradient arrives on them
+    contrib: tuple[str, ...]  # arrows whose gradient this step sets
+    sums: tuple[str, ...]  # earlier arrows of an input whose gradients are added at this step
+
+
+@dataclasses.dataclass
+class Replay:
+    """The whole backward pass, ready to draw (see :func:`replay`).
+
+    Attributes:
+        root: the output Node.
+        layout: the drawing plan with forward values only.
+        names: one unique name per engine node (:class:`viz.text.Names`).
+        order: the engine nodes, inputs before outputs (by creation).
+        steps: one :class:`ReplayStep` per op node, in the engine's backward order.
+        history: engine node id -> ``[(step, gradient received so far)]``.
+        final: edge id -> the gradient text it shows after the last step.
+    """
+
+    root: Any
+    options: Options
+    layout: GraphLayout
+    names: Names
+    order: list[Any]
+    steps: list[ReplayStep]
+    history: dict[int, list[tuple[int, Any]]]
+    final: dict[str, str]
+
+    def forward_lines(self, lang: str = "en") -> list[tuple[Any, list[str]]]:
+        """``(node, caption)`` per forward step: one per op node, inputs before outputs."""
+        ops = [n for n in self.order if n.op is not None]
+        return [(n, forward_lines(n, j, len(ops), self.names, lang))
+                for j, n in enumerate(ops, start=1)]
+
+
+def replay(root: Any, grad: Any, opts: Options, caller: str, lang: str = "en") -> Replay:
+    """Replay the backward pass of `root` (seed `grad`) for drawing with `opts`.
+
+    `caller` names the public function in the error for a root that is not a Node.
+    """
+    check_root(root, caller)
+    opts.check(caller)
+    layout = layout_of(root, dataclasses.replace(opts, show="values"))
+    trace = autograd.backward_trace(root, grad)
+    order = sorted(autograd.topological_order(root), key=lambda n: n.id)
+    names = Names(order, param_names(opts.params), opts.precision)
+    precision = opts.precision
+
+    def fmt(v: Any) -> str:
+        return format_value(v, precision)
+
+    units = layout.units
+    plain: dict[tuple[int, int | None, int | None], str] = {}
+    merged: dict[tuple[int, str], str] = {}
+    leaving: dict[int, list[str]] = {}  # engine node id -> ids of the edges carrying its value
+    for e in layout.edges:
+        leaving.setdefault(e.tail_node, []).append(e.id)
+        if e.kind == "merged":
+            merged[(e.tail_node, e.head)] = e.id
+        else:
+            plain[(e.tail_node, e.head_node, e.slot)] = e.id
+
+    shown: dict[str, str] = {}
+    received: dict[int, Any] = {}
+    merged_sum: dict[tuple[int, str], Any] = {}
+    history: dict[int, list[tuple[int, Any]]] = {}
+    carriers: dict[int, list[str]] = {}  # engine node id -> edges its gradient came back on
+    steps: list[ReplayStep] = []
+    n_steps = len(trace)
+
+    for k, step in enumerate(trace, start=1):
+        node = step.node
+        head_unit = units[node.id]
+        updates: list[EdgeUpdate] = []
+
+        def update(eid: str | None, grad_text: str, calc: str = "", total: str = "",
+                   updates: list[EdgeUpdate] = updates) -> None:
+            if eid is not None:
+                updates.append(EdgeUpdate(eid, grad_text, calc, total, shown.get(eid)))
+                shown[eid] = grad_text
+
+        if k == 1:  # the seed gradient enters from the output marker
+            received[root.id] = step.upstream
+            history.setdefault(root.id, []).append((1, step.upstream))
+            update(plain.get((root.id, None, None)), fmt(step.upstream))
+        lines, sent = backward_lines(step, k, n_steps, names, received, lang)
+        sums: list[str] = []
+        for slot, x, c, before, calc in sent:
+            if c is None:
+                continue
+            history.setdefault(x.id, []).append((k, received[x.id]))
+            if units[x.id] == head_unit:
+                continue  # inside a collapsed scope or the folded box: no arrow to label
+            eid = plain.get((x.id, node.id, slot))
+            if eid is not None:
+                total = "" if before is None else text(
+                    "step.backward.sum_label", lang, before=fmt(before), value=fmt(c),
+                    total=fmt(received[x.id]))
+                update(eid, fmt(c), calc, total)
+            else:
+                # One arrow stands for every path from x into a box: label it with their sum.
+                key = (x.id, head_unit)
+                merged_sum[key] = c if key not in merged_sum else merged_sum[key] + c
+                eid = merged.get(key)
+                update(eid, fmt(merged_sum[key]))
+            carried = carriers.setdefault(x.id, [])
+            if before is not None:
+                sums.extend(e for e in carried if e not in sums)  # the paths that add up
+            if eid is not None and eid not in carried:
+                carried.append(eid)
+        up = tuple(leaving.get(node.id, ()))
+        steps.append(
+            ReplayStep(
+                index=k,
+                step=step,
+                unit=head_unit,
+                lines=tuple(lines),
+                updates=tuple(updates),
+                up=up,
+                # the seed arriving from the output marker is upstream, not a contribution
+                contrib=tuple(u.edge for u in updates if u.edge not in up),
+                sums=tuple(sums),
+            )
+        )
+    return Replay(root, opts, layout, names, order, steps, history, dict(shown))
