@@ -214,6 +214,18 @@ def leaf_label(node: Any, name: str | None, precision: int) -> str:
     return shape_text(node.shape)
 
 
+def node_label(node: Any, names: Mapping[int, str], precision: int) -> str:
+    """Short human name for any node: its name, else its symbol or value.
+
+    Captions use :class:`viz.text.Names`, which also spells out expressions and never gives two
+    nodes the same name; this is the quick version for one node on its own.
+    """
+    name = names.get(node.id) or node.name
+    if node.op is None:
+        return leaf_label(node, name, precision)
+    return name or f"output of {op_symbol(node.op)}"
+
+
 #: Node kinds that draw exactly one engine node.
 SINGLE_KINDS = ("op", "param", "input")
 

@@ -76,6 +76,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "→ {who}: {out}",
         "zh": "→ {who}：{out}",
     },
+    # the same two lines with the op's local derivative, its numbers filled in (viz/text.py)
+    "caption.calc_local": {
+        "en": "→ {who}: {up} × {local} = {out}   ({derivative})",
+        "zh": "→ {who}：上游梯度 {up} × 局部导数 {local} = {out}   （{derivative}）",
+    },
+    "caption.sent_local": {
+        "en": "→ {who}: {out}   ({derivative})",
+        "zh": "→ {who}：{out}   （{derivative}）",
+    },
     "caption.paths_add": {
         "en": "   {who} is used on several paths, gradients add: {before} + {out} = {total}",
         "zh": "   {who} 用在多条路径上，梯度相加：{before} + {out} = {total}",

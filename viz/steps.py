@@ -20,8 +20,8 @@ from typing import Any, overload
 from .backends import dot_to_bytes, dot_to_svg, write_dot
 from .dot import layout_to_dot
 from .layout import GraphLayout, LayoutEdge
+from .messages import message
 from .options import Options
-from .text import text
 from .trace import EdgeUpdate, ReplayStep, replay
 
 __all__ = ["BackwardSteps", "Frame", "backward_steps"]
@@ -177,7 +177,7 @@ def backward_steps(
             by_edge.setdefault(u.edge, []).append((s.index, u))
     frames = []
     if forward_frame:
-        caption = (text("step.forward.frame"),)
+        caption = (message("caption.forward_frame"),)
         frames.append(Frame(0, None, _frame_layout(rp.layout, 0, None, by_edge, caption),
                             opts.dpi))
     for s in rp.steps:

@@ -7,8 +7,8 @@ node panel. Each node gets one name (:class:`Names`), unique in its graph: the u
 expression (``apple × apple_num``), else its op symbol; a name two nodes would share gets
 ``#2``, ``#3``... in creation order.
 
-The sentences are kept in :data:`TEXT` (key -> {"en": ...}), the shape of the message
-catalogue ``viz/messages.py``, so they can move there unchanged.
+Every sentence comes from the message catalogue (:mod:`viz.messages`, keys ``caption.*``), in
+English or Chinese (``lang``); numbers are formatted here, so both languages show the same digits.
 """
 
 from __future__ import annotations
@@ -19,34 +19,16 @@ from typing import Any
 
 from .labels import format_value
 from .layout import leaf_label, op_symbol
+from .messages import message
 
 __all__ = [
-    "Names", "TEXT", "backward_lines", "derivative_parts", "forward_lines", "local_derivatives",
+    "Names", "backward_lines", "derivative_parts", "forward_lines", "local_derivatives",
     "plain_doc", "text",
 ]
 
-TEXT: dict[str, dict[str, str]] = {
-    "step.backward.head": {"en": "Step {k}/{n}: backward through {symbol}{formula}"},
-    "step.backward.upstream": {"en": "upstream gradient arriving at {who}: {value}"},
-    "step.backward.local": {"en": "local derivatives: {derivative}"},
-    "step.backward.none": {"en": "→ {who}: no gradient (requires_grad=False)"},
-    "step.backward.sent": {"en": "→ {who}: {calc}"},
-    "step.backward.sent_local": {"en": "→ {who}: {calc}   ({local})"},
-    "step.backward.calc": {"en": "{upstream} × {local} = {value}"},
-    "step.backward.add": {
-        "en": "   {who} is used on several paths, gradients add: {before} + {value} = {total}"
-    },
-    "step.backward.sum_label": {"en": "Σ {before} + {value} = {total}"},
-    "step.forward.head": {"en": "Step {k}/{n}: forward through {symbol}{formula}"},
-    "step.forward.frame": {"en": "Forward pass: values flow left to right"},
-    "step.forward.inputs": {"en": "inputs: {inputs}  →  output {value}"},
-    "node.output_of": {"en": "output of {symbol}"},
-}
-
-
 def text(key: str, lang: str = "en", **fields: Any) -> str:
-    """The sentence `key` in `lang`, with `fields` filled in."""
-    return TEXT[key][lang].format(**fields)
+    """The sentence `key` of the message catalogue in `lang`, with `fields` filled in."""
+    return message(key, lang, **fields)
 
 
 #: Longest description built from a node's inputs before falling back to the op symbol.
@@ -59,9 +41,11 @@ class Names:
     ``names[node]`` is the name; ``params`` is the ``{engine id: name}`` of ``params=``.
     """
 
-    def __init__(self, order: Iterable[Any], params: Mapping[int, str], precision: int) -> None:
+    def __init__(self, order: Iterable[Any], params: Mapping[int, str], precision: int,
+                 lang: str = "en") -> None:
         self.params = params
         self.precision = precision
+        self.lang = lang
         order = list(order)
         ops_in_scope: dict[str, int] = {}
         for node in order:
@@ -130,7 +114,7 @@ class Names:
             return short
         found = spelled(node, [one_level(i) for i in node.inputs])
         if found is None or len(found[0]) > DESCRIBE_LIMIT:
-            return text("node.output_of", symbol=op_symbol(node.op))
+            return text("picture.output_of", self.lang, symbol=op_symbol(node.op))
         return found[0]
 
 
@@ -209,39 +193,41 @@ def backward_lines(step: Any, k: int, n_steps: int, names: Names, received: dict
     def fmt(v: Any) -> str:
         return format_value(v, precision)
 
-    formula = getattr(op, "formula", "")
     lines = [
-        text("step.backward.head", lang, k=k, n=n_steps, symbol=op_symbol(op),
-             formula=f"   ({formula})" if formula else ""),
-        text("step.backward.upstream", lang, who=names[node], value=fmt(step.upstream)),
+        text("caption.backward_head", lang, k=k, n=n_steps, symbol=op_symbol(op))
+        + _formula(op, lang),
+        text("caption.upstream", lang, who=names[node], value=fmt(step.upstream)),
     ]
     parts = derivative_parts(op, len(node.inputs))
     if parts is None and getattr(op, "derivative", ""):
-        lines.append(text("step.backward.local", lang, derivative=op.derivative))
+        lines.append(text("caption.local", lang, derivative=op.derivative))
     sent = []
     for slot, (x, c) in enumerate(zip(node.inputs, step.contributions)):
         who = names[x]
         if c is None:
-            lines.append(text("step.backward.none", lang, who=who))
+            lines.append(text("caption.no_grad", lang, who=who))
             sent.append((slot, x, None, None, ""))
             continue
         local = step.local[slot] if step.local is not None else None
         calc = ""
         if local is not None:
-            calc = text("step.backward.calc", lang, upstream=fmt(step.upstream),
-                        local=fmt(local), value=fmt(c))
+            calc = f"{fmt(step.upstream)} × {fmt(local)} = {fmt(c)}"
+            fields = {"who": who, "up": fmt(step.upstream), "local": fmt(local), "out": fmt(c)}
+            key = "caption.calc"
+        else:
+            fields = {"who": who, "out": fmt(c)}
+            key = "caption.sent"
         if parts is None:
-            lines.append(text("step.backward.sent", lang, who=who, calc=calc or fmt(c)))
+            lines.append(text(key, lang, **fields))
         else:
             shown = parts[slot] if local is None else _filled(parts[slot], local, precision)
-            lines.append(text("step.backward.sent_local", lang, who=who, calc=calc or fmt(c),
-                              local=shown))
+            lines.append(text(key + "_local", lang, derivative=shown, **fields))
         before = received.get(x.id)
         total = c if before is None else before + c
         received[x.id] = total
         if before is not None:
-            lines.append(text("step.backward.add", lang, who=who, before=fmt(before),
-                              value=fmt(c), total=fmt(total)))
+            lines.append(text("caption.paths_add", lang, who=who, before=fmt(before),
+                              out=fmt(c), total=fmt(total)))
         sent.append((slot, x, c, before, calc))
     return lines, sent
 
@@ -257,15 +243,19 @@ def forward_text(node: Any, names: Names) -> str:
     if len(ins) == 1 and symbol.isalpha():
         return f"{symbol}({ins[0]}) = {out}"
     who = ", ".join(f"{names[x]} = {v}" for x, v in zip(node.inputs, ins))
-    return text("step.forward.inputs", inputs=who, value=out)
+    return text("caption.forward_inputs", names.lang, inputs=who, out=out)
 
 
 def forward_lines(node: Any, j: int, n_ops: int, names: Names, lang: str = "en") -> list[str]:
     """The caption of forward step `j`: which op, and what it computes with the numbers."""
     op = node.op
-    formula = getattr(op, "formula", "")
     return [
-        text("step.forward.head", lang, k=j, n=n_ops, symbol=op_symbol(op),
-             formula=f"   ({formula})" if formula else ""),
-        f"{names[node]} = {forward_text(node, names)}",
+        text("caption.forward_head", lang, k=j, n=n_ops, symbol=op_symbol(op))
+        + _formula(op, lang),
+        text("caption.forward_calc", lang, who=names[node], calc=forward_text(node, names)),
     ]
+
+
+def _formula(op: Any, lang: str) -> str:
+    formula = getattr(op, "formula", "")
+    return text("caption.formula", lang, formula=formula) if formula else ""

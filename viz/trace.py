@@ -16,7 +16,7 @@ import autograd
 from .labels import format_value
 from .layout import GraphLayout, check_root, layout_of, param_names
 from .options import Options
-from .text import Names, backward_lines, forward_lines, text
+from .text import Names, backward_lines, forward_lines
 
 __all__ = ["EdgeUpdate", "Replay", "ReplayStep", "replay"]
 
@@ -74,10 +74,10 @@ class Replay:
     history: dict[int, list[tuple[int, Any]]]
     final: dict[str, str]
 
-    def forward_lines(self, lang: str = "en") -> list[tuple[Any, list[str]]]:
+    def forward_lines(self, lang: str | None = None) -> list[tuple[Any, list[str]]]:
         """``(node, caption)`` per forward step: one per op node, inputs before outputs."""
         ops = [n for n in self.order if n.op is not None]
-        return [(n, forward_lines(n, j, len(ops), self.names, lang))
+        return [(n, forward_lines(n, j, len(ops), self.names, lang or self.names.lang))
                 for j, n in enumerate(ops, start=1)]
 
 
@@ -91,7 +91,7 @@ def replay(root: Any, grad: Any, opts: Options, caller: str, lang: str = "en") -
     layout = layout_of(root, dataclasses.replace(opts, show="values"))
     trace = autograd.backward_trace(root, grad)
     order = sorted(autograd.topological_order(root), key=lambda n: n.id)
-    names = Names(order, param_names(opts.params), opts.precision)
+    names = Names(order, param_names(opts.params), opts.precision, lang)
     precision = opts.precision
 
     def fmt(v: Any) -> str:
@@ -141,9 +141,8 @@ def replay(root: Any, grad: Any, opts: Options, caller: str, lang: str = "en") -
                 continue  # inside a collapsed scope or the folded box: no arrow to label
             eid = plain.get((x.id, node.id, slot))
             if eid is not None:
-                total = "" if before is None else text(
-                    "step.backward.sum_label", lang, before=fmt(before), value=fmt(c),
-                    total=fmt(received[x.id]))
+                total = "" if before is None else \
+                    f"Σ {fmt(before)} + {fmt(c)} = {fmt(received[x.id])}"
                 update(eid, fmt(c), calc, total)
             else:
                 # One arrow stands for every path from x into a box: label it with their sum.
