@@ -574,17 +574,26 @@ class CrossEntropy(Op):
 
 
 def check_labels(x_shape: tuple[int, ...], t: Any, op: str = "cross_entropy") -> np.ndarray:
-    """Validate labels against logits of shape (N, C); returns them as an array."""
+    """Validate labels against logits of shape (N, C); returns them as an array.
+
+    Accepted: class indices (N,), one-hot or probability rows (N, C), and a column of class
+    indices (N, 1) (the book's ch07/gradient_check.py passes ``np.array([1]).reshape(1, 1)``),
+    which is returned as (N,).
+    """
     t = np.asarray(_data(t))
     n, classes = x_shape
+    if t.ndim == 2 and t.shape == (n, 1) and classes != 1:
+        t = t[:, 0]  # a column of class indices
     if t.ndim == 2:
         if t.shape != (n, classes):
             raise ValueError(f"{op}: one-hot labels have shape {t.shape} but logits have shape "
-                             f"{x_shape}")
+                             f"{x_shape}; labels may be ({n}, {classes}) one-hot rows or a "
+                             f"({n}, 1) column of class indices")
         return t
     if t.ndim != 1 or t.shape[0] != n:
-        raise ValueError(f"{op}: labels have shape {t.shape}; expected ({n},) class indices or "
-                         f"({n}, {classes}) one-hot rows for logits of shape {x_shape}")
+        raise ValueError(f"{op}: labels have shape {t.shape}; expected ({n},) class indices, "
+                         f"a ({n}, 1) column of them or ({n}, {classes}) one-hot rows for logits "
+                         f"of shape {x_shape}")
     if t.dtype.kind not in "iu":
         if t.dtype.kind == "f" and np.all(t == np.round(t)):
             t = t.astype(np.int64)

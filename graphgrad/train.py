@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
@@ -28,7 +29,10 @@ def run(model: str = "two_layer", iters: int = 10000, batch_size: int = 100, lr:
         optimizer: str = "sgd", hidden: list[int] | None = None, data: Path | None = None,
         plot: Path | None = None, train_limit: int | None = None, seed: int = 0,
         verbose: bool = True, progress: bool = True) -> dict[str, list[float]]:
-    """Load MNIST, train with the textbook's loop, print per-epoch accuracy; returns history."""
+    """Load MNIST, train with the textbook's loop, print per-epoch accuracy; returns history.
+
+    ``history["final_test_acc"]`` holds the accuracy on the whole test set after training.
+    """
     from nn.datasets import load_mnist
     from nn.trainer import Trainer
 
@@ -43,11 +47,24 @@ def run(model: str = "two_layer", iters: int = 10000, batch_size: int = 100, lr:
               f"({time.perf_counter() - t0:.1f} s to load)")
     net = build_model(model, hidden, seed)
     epochs = -(-iters * batch_size // len(x_train))  # enough epochs to run `iters` iterations
+    per_epoch = max(len(x_train) // batch_size, 1)
+
+    def report(epoch: int, history: dict[str, list[float]]) -> None:
+        # one line per epoch instead of the book's `train loss:` line per iteration
+        loss = float(np.mean(history["loss"][-per_epoch:]))
+        print(f"epoch {epoch:3d}  iter {history['epoch_iter'][-1]:6d}  loss {loss:.4f}  "
+              f"train acc {history['train_acc'][-1]:.4f}  "
+              f"test acc {history['test_acc'][-1]:.4f}",
+              file=sys.stderr if progress else sys.stdout)
+
     trainer = Trainer(net, x_train, t_train, x_test, t_test, epochs=epochs,
                       mini_batch_size=batch_size, optimizer=optimizer,
-                      optimizer_param={"lr": lr}, max_iter=iters, seed=seed, verbose=verbose,
-                      progress=progress)
+                      optimizer_param={"lr": lr}, max_iter=iters, seed=seed, verbose=False,
+                      progress=progress, on_epoch=report if verbose else None)
     history = trainer.train()
+    if verbose:
+        print(f"final test accuracy {trainer.final_test_acc:.4f} after {trainer.current_iter} "
+              f"iterations ({time.perf_counter() - t0:.1f} s)")
     if plot is not None:
         path = trainer.plot(plot)
         if verbose:

@@ -32,16 +32,17 @@ from nn.layers import (
     Sigmoid,
     SoftmaxWithLoss,
 )
-from nn.models import Model, MultiLayerNet, SimpleConvNet, TwoLayerNet
+from nn.models import Model, MultiLayerNet, MultiLayerNetExtend, SimpleConvNet, TwoLayerNet
 from nn.optimizers import SGD, AdaGrad, Adam, Momentum, Nesterov, Optimizer, RMSprop
-from nn.utils import col2im, conv_output_size, im2col
+from nn.utils import col2im, conv_output_size, im2col, shuffle_dataset, smooth_curve
 
 __all__ = [
     "SGD", "AdaGrad", "Adam", "AddLayer", "Affine", "AffineOp", "BatchNormOp",
     "BatchNormalization", "Convolution", "ConvolutionOp", "Dropout", "DropoutOp", "Layer",
-    "Model", "Momentum", "MulLayer", "MultiLayerNet", "Nesterov", "Optimizer", "Pooling",
-    "PoolingOp", "RMSprop", "Relu", "Sigmoid", "SimpleConvNet", "SoftmaxWithLoss", "TwoLayerNet",
-    "col2im", "conv_output_size", "im2col", "load_mnist",
+    "Model", "Momentum", "MulLayer", "MultiLayerNet", "MultiLayerNetExtend", "Nesterov",
+    "Optimizer", "Pooling", "PoolingOp", "RMSprop", "Relu", "Sigmoid", "SimpleConvNet",
+    "SoftmaxWithLoss", "TwoLayerNet",
+    "col2im", "conv_output_size", "im2col", "load_mnist", "shuffle_dataset", "smooth_curve",
 ]
 
 _LAZY = {"load_mnist": "nn.datasets", "datasets": "nn.datasets"}

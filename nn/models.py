@@ -39,7 +39,7 @@ from nn.layers import (
 )
 from nn.utils import conv_output_size
 
-__all__ = ["Model", "TwoLayerNet", "MultiLayerNet", "SimpleConvNet"]
+__all__ = ["Model", "TwoLayerNet", "MultiLayerNet", "MultiLayerNetExtend", "SimpleConvNet"]
 
 
 class Model:
@@ -105,9 +105,7 @@ class Model:
 
         With `batch_size`, predicts in chunks of that size (less memory for conv nets).
         """
-        t = np.asarray(t)
-        if t.ndim != 1:
-            t = np.argmax(t, axis=1)
+        t = _class_indices(t)
         n = x.shape[0]
         step = n if not batch_size else batch_size
         correct = 0
@@ -124,7 +122,8 @@ class Model:
         def loss_w(_: Any) -> float:
             return float(self.loss(x, t, train_flg=True))
 
-        return {key: autograd.numerical_gradient(loss_w, self.params[key]) for key in self.params}
+        # the order of `gradient`, which is the book's (W1, b1, gamma1, beta1, W2, ...)
+        return {key: autograd.numerical_gradient(loss_w, self.params[key]) for key in self._owners}
 
     def gradient(self, x: Any, t: Any) -> dict[str, np.ndarray]:
         """Gradient of the loss for every entry of ``params``, by backpropagation.
@@ -277,6 +276,14 @@ class Model:
             self.params[key][...] = val
 
 
+def _class_indices(t: Any) -> np.ndarray:
+    """Labels as a vector of class indices: from indices (N,), one-hot rows or a column (N, 1)."""
+    t = np.asarray(t)
+    if t.ndim == 2 and t.shape[1] == 1:  # a column of indices, as ch07/gradient_check.py builds
+        return t[:, 0]
+    return t if t.ndim == 1 else np.argmax(t, axis=1)
+
+
 def _init_scale(weight_init_std: float | str, fan_in: int) -> float:
     """The book's choice: 'relu'/'he' → √(2/n), 'sigmoid'/'xavier' → √(1/n), else the number."""
     name = str(weight_init_std).lower()
@@ -369,6 +376,15 @@ class MultiLayerNet(Model):
         owners[f"b{idx}"] = (f"Affine{idx}", "b")
         self.last_layer = SoftmaxWithLoss()
         self._bind(owners)
+
+
+class MultiLayerNetExtend(MultiLayerNet):
+    """The book's name for chapter 6's extended network (``common/multi_layer_net_extend.py``).
+
+    The same class as `MultiLayerNet`, whose options already include the extension's weight
+    decay, Dropout (`use_dropout`, `dropout_ration`) and Batch Normalization (`use_batchnorm`);
+    the book's two classes give identical numbers for the same arguments, so one does both.
+    """
 
 
 class SimpleConvNet(Model):

@@ -1,19 +1,32 @@
-"""Training loop: mini-batches, an optimizer, evaluation per epoch, history, progress, curves.
+"""Training loop: the book's ``common/trainer.py`` (chapter 6), plus options that never change it.
 
-The interface is the textbook's ``common/trainer.py`` (chapter 6), plus a cap on iterations, a
-tqdm progress bar with the live loss, a ``history`` dict and ``plot(path)``::
+``Trainer`` follows the book step for step, so ``np.random.seed(...)`` before building the
+network reproduces the book's run number for number:
+
+- each iteration draws a mini-batch with ``np.random.choice(train_size, batch_size)`` (with
+  replacement), computes ``network.gradient``, updates with the optimizer, then records
+  ``network.loss`` of the same batch *after* the update in ``train_loss_list`` (and prints
+  ``train loss:...`` when `verbose`);
+- the first iteration of every epoch (iteration 0, then every ``train_size / batch_size``)
+  measures the accuracy on the training and test data (their first
+  `evaluate_sample_num_per_epoch` samples, if given) into ``train_acc_list`` / ``test_acc_list``;
+- at the end the accuracy on the whole test set is measured (``final_test_acc``) and printed.
+
+Our additions are options and leave those numbers alone: `progress` (a tqdm bar), `max_iter`
+(stop early), `seed` (draw the batches from a private generator instead of ``np.random``),
+`on_epoch` (a callback), ``history`` (the same lists by other names, plus timings) and
+``plot(path)``::
 
     trainer = Trainer(net, x_train, t_train, x_test, t_test, epochs=17, mini_batch_size=100,
-                      optimizer="sgd", optimizer_param={"lr": 0.1})
+                      optimizer="sgd", optimizer_param={"lr": 0.1}, verbose=False)
     trainer.train()
-    trainer.history["test_acc"][-1]      # e.g. 0.97
+    trainer.final_test_acc               # e.g. 0.97
     trainer.plot("out/curves.png")       # needs matplotlib
 """
 
 from __future__ import annotations
 
 import math
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -44,22 +57,34 @@ def make_optimizer(name: str, **params: Any) -> optimizers.Optimizer:
 
 
 class Trainer:
-    """Train a model with the book's ``gradient(x, t)`` / ``optimizer.update(params, grads)``.
+    """Train a network the book's way: ``gradient(x, t)``, ``optimizer.update(params, grads)``.
 
-    One epoch is ``max(N // mini_batch_size, 1)`` iterations (the book's ``N / mini_batch_size``
-    in whole iterations); `max_iter` stops earlier (the book's ch. 5 script runs 10,000
-    iterations). After every epoch the train and test accuracy are measured (on
-    `evaluate_sample_num_per_epoch` samples if given) and appended to ``history``;
-    ``history["loss"]`` has the loss of every iteration.
+    Args:
+        network: anything with the book's ``params``, ``gradient``, ``loss`` and ``accuracy``.
+        x_train, t_train, x_test, t_test: the data; labels as class indices, one-hot rows or
+            an (N, 1) column.
+        epochs: the run is ``int(epochs * iter_per_epoch)`` iterations, where
+            ``iter_per_epoch = max(train_size / mini_batch_size, 1)`` (the book's numbers).
+        mini_batch_size: samples per iteration, drawn with replacement.
+        optimizer: a name (``"SGD"``, ``"Adam"``, ... any case) or an optimizer object.
+        optimizer_param: the optimizer's arguments (default ``{"lr": 0.01}``, the book's).
+        evaluate_sample_num_per_epoch: measure the per-epoch accuracy on this many samples.
+        verbose: print the book's lines (``train loss:`` every iteration, ``=== epoch:...``,
+            the final test accuracy) on stdout.
+        max_iter: stop after this many iterations (at most the book's count).
+        seed: None draws the batches from ``np.random`` as the book does; an int draws them
+            from a private ``np.random.RandomState(seed)``, leaving the global state alone.
+        progress: show a tqdm progress bar on stderr (if tqdm is installed).
+        on_epoch: called as ``on_epoch(epoch, history)`` after each per-epoch evaluation.
     """
 
     def __init__(self, network: Any, x_train: np.ndarray, t_train: np.ndarray,
                  x_test: np.ndarray, t_test: np.ndarray, epochs: int = 20,
-                 mini_batch_size: int = 100, optimizer: str | optimizers.Optimizer = "sgd",
+                 mini_batch_size: int = 100, optimizer: str | optimizers.Optimizer = "SGD",
                  optimizer_param: dict[str, Any] | None = None,
                  evaluate_sample_num_per_epoch: int | None = None, verbose: bool = True,
-                 max_iter: int | None = None, seed: int | None = 0,
-                 progress: bool | None = None,
+                 max_iter: int | None = None, seed: int | None = None,
+                 progress: bool = False,
                  on_epoch: Callable[[int, dict[str, list[float]]], None] | None = None) -> None:
         if len(x_train) != len(t_train):
             raise ValueError(f"Trainer: x_train has {len(x_train)} samples but t_train has "
@@ -67,109 +92,124 @@ class Trainer:
         if len(x_test) != len(t_test):
             raise ValueError(f"Trainer: x_test has {len(x_test)} samples but t_test has "
                              f"{len(t_test)}")
-        if mini_batch_size < 1 or mini_batch_size > len(x_train):
-            raise ValueError(f"Trainer: mini_batch_size must be between 1 and the number of "
-                             f"training samples ({len(x_train)}), got {mini_batch_size}")
+        if len(x_train) == 0:
+            raise ValueError("Trainer: x_train is empty")
+        if mini_batch_size < 1:
+            raise ValueError(f"Trainer: mini_batch_size must be at least 1, got "
+                             f"{mini_batch_size}")
         self.network = network
+        self.verbose = verbose
         self.x_train, self.t_train = x_train, t_train
         self.x_test, self.t_test = x_test, t_test
-        self.epochs = int(epochs)
+        self.epochs = epochs
         self.batch_size = int(mini_batch_size)
         self.evaluate_sample_num_per_epoch = evaluate_sample_num_per_epoch
-        self.verbose = verbose
-        self.progress = verbose if progress is None else progress
+        self.progress = progress
         self.on_epoch = on_epoch
         if isinstance(optimizer, str):
-            self.optimizer = make_optimizer(optimizer, **(optimizer_param or {"lr": 0.01}))
+            params = {"lr": 0.01} if optimizer_param is None else optimizer_param
+            self.optimizer = make_optimizer(optimizer, **params)
         else:
             self.optimizer = optimizer
-        self.iter_per_epoch = max(len(x_train) // self.batch_size, 1)
-        total = self.epochs * self.iter_per_epoch
-        self.max_iter = total if max_iter is None else min(int(max_iter), total)
-        self.rng = np.random.default_rng(seed)
+
+        # the book's bookkeeping, with the book's names (iter_per_epoch may be fractional)
+        self.train_size = x_train.shape[0]
+        self.iter_per_epoch = max(self.train_size / self.batch_size, 1)
+        self.max_iter = int(epochs * self.iter_per_epoch)
+        if max_iter is not None:
+            self.max_iter = min(int(max_iter), self.max_iter)
         self.current_iter = 0
         self.current_epoch = 0
-        self.history: dict[str, list[float]] = {"loss": [], "train_acc": [], "test_acc": [],
-                                                "epoch_iter": [], "seconds": []}
+        self.train_loss_list: list[float] = []
+        self.train_acc_list: list[float] = []
+        self.test_acc_list: list[float] = []
+        #: Accuracy on the whole test set after the last iteration (set by `train`).
+        self.final_test_acc: float | None = None
 
-    # the book's attribute names
-    @property
-    def train_loss_list(self) -> list[float]:
-        """Loss of every iteration (the book's name)."""
-        return self.history["loss"]
+        self._choice = np.random.choice if seed is None else np.random.RandomState(seed).choice
+        #: The same lists under our names, plus the iteration count and seconds at each
+        #: evaluation: ``loss``, ``train_acc``, ``test_acc``, ``epoch_iter``, ``seconds``;
+        #: after `train`, ``final_test_acc`` (one value).
+        self.history: dict[str, list[float]] = {
+            "loss": self.train_loss_list, "train_acc": self.train_acc_list,
+            "test_acc": self.test_acc_list, "epoch_iter": [], "seconds": []}
+        self._started = time.perf_counter()
 
-    @property
-    def train_acc_list(self) -> list[float]:
-        """Training accuracy after every epoch (the book's name)."""
-        return self.history["train_acc"]
+    def _epoch_starts(self, i: int) -> bool:
+        """Is iteration `i` (from 0) the first of an epoch? The book: ``i % iter_per_epoch == 0``.
 
-    @property
-    def test_acc_list(self) -> list[float]:
-        """Test accuracy after every epoch (the book's name)."""
-        return self.history["test_acc"]
+        For a whole number of iterations per epoch that is exactly the book's test. Otherwise
+        the book's test only holds at common multiples (with 240 samples and batches of 100,
+        iterations 0, 12, 24, ...); here it is the first iteration at or after each multiple
+        of ``iter_per_epoch`` (0, 3, 5, 8, 10, ...), one evaluation per epoch.
+        """
+        ipe = self.iter_per_epoch
+        if float(ipe).is_integer():
+            return i % ipe == 0
+        # some multiple k·ipe lies in (i − 1, i]
+        return math.floor(i / ipe) > math.floor((i - 1) / ipe)
 
     def train_step(self) -> float:
-        """One mini-batch: gradient, parameter update; returns the batch loss."""
-        idx = self.rng.choice(len(self.x_train), self.batch_size, replace=False)
-        x_batch, t_batch = self.x_train[idx], self.t_train[idx]
+        """One iteration, as the book's ``train_step``; returns the batch loss after the update."""
+        batch_mask = self._choice(self.train_size, self.batch_size)
+        x_batch = self.x_train[batch_mask]
+        t_batch = self.t_train[batch_mask]
+
         grads = self.network.gradient(x_batch, t_batch)
         self.optimizer.update(self.network.params, grads)
-        # gradient() just ran the forward pass; the loss layer kept the batch loss
-        loss = float(self.network.last_layer.loss)
-        if not math.isfinite(loss):
+
+        loss = self.network.loss(x_batch, t_batch)
+        if not math.isfinite(float(loss)):
             raise FloatingPointError(
-                f"Trainer: the loss became {loss} at iteration {self.current_iter}; the learning "
-                f"rate may be too high (lr={getattr(self.optimizer, 'lr', '?')})")
-        self.history["loss"].append(loss)
+                f"Trainer: the loss became {float(loss)} at iteration {self.current_iter}; the "
+                f"learning rate may be too high (lr={getattr(self.optimizer, 'lr', '?')})")
+        self.train_loss_list.append(loss)
+        if self.verbose:
+            print("train loss:" + str(loss))
+
+        if self._epoch_starts(self.current_iter):
+            self.current_epoch += 1
+            self._evaluate_epoch()
         self.current_iter += 1
         return loss
 
-    def evaluate(self) -> tuple[float, float]:
-        """Train and test accuracy (on a sample of each if `evaluate_sample_num_per_epoch`)."""
-        x_tr, t_tr, x_te, t_te = self.x_train, self.t_train, self.x_test, self.t_test
+    def _evaluate_epoch(self) -> None:
+        x_train, t_train, x_test, t_test = self.x_train, self.t_train, self.x_test, self.t_test
         n = self.evaluate_sample_num_per_epoch
         if n is not None:
-            x_tr, t_tr, x_te, t_te = x_tr[:n], t_tr[:n], x_te[:n], t_te[:n]
-        return (float(self.network.accuracy(x_tr, t_tr)),
-                float(self.network.accuracy(x_te, t_te)))
-
-    def _end_epoch(self, started: float) -> None:
-        self.current_epoch += 1
-        train_acc, test_acc = self.evaluate()
-        h = self.history
-        h["train_acc"].append(train_acc)
-        h["test_acc"].append(test_acc)
-        h["epoch_iter"].append(self.current_iter)
-        h["seconds"].append(time.perf_counter() - started)
+            x_train, t_train, x_test, t_test = x_train[:n], t_train[:n], x_test[:n], t_test[:n]
+        train_acc = self.network.accuracy(x_train, t_train)
+        test_acc = self.network.accuracy(x_test, t_test)
+        self.train_acc_list.append(train_acc)
+        self.test_acc_list.append(test_acc)
+        self.history["epoch_iter"].append(self.current_iter + 1)
+        self.history["seconds"].append(time.perf_counter() - self._started)
         if self.verbose:
-            loss = float(np.mean(h["loss"][-self.iter_per_epoch:]))
-            print(f"epoch {self.current_epoch:3d}  iter {self.current_iter:6d}  "
-                  f"loss {loss:.4f}  train acc {train_acc:.4f}  test acc {test_acc:.4f}",
-                  file=sys.stderr if self.progress else sys.stdout)
+            print("=== epoch:" + str(self.current_epoch) + ", train acc:" + str(train_acc)
+                  + ", test acc:" + str(test_acc) + " ===")
         if self.on_epoch is not None:
-            self.on_epoch(self.current_epoch, h)
+            self.on_epoch(self.current_epoch, self.history)
 
     def train(self) -> dict[str, list[float]]:
-        """Run all iterations; returns ``history``."""
-        started = time.perf_counter()
-        bar = _progress_bar(self.max_iter, enabled=self.progress)
+        """Run the remaining iterations, then measure the whole test set; returns ``history``."""
+        self._started = time.perf_counter()
+        bar = _progress_bar(self.max_iter - self.current_iter, enabled=self.progress)
         try:
-            for _ in range(self.max_iter):
+            while self.current_iter < self.max_iter:
                 loss = self.train_step()
                 if bar is not None:
                     bar.update(1)
                     if self.current_iter % 20 == 0:
-                        bar.set_postfix(loss=f"{loss:.4f}", refresh=False)
-                if self.current_iter % self.iter_per_epoch == 0:
-                    self._end_epoch(started)
-            if self.current_iter % self.iter_per_epoch:  # a last, partial epoch
-                self._end_epoch(started)
+                        bar.set_postfix(loss=f"{float(loss):.4f}", refresh=False)
         finally:
             if bar is not None:
                 bar.close()
+        test_acc = self.network.accuracy(self.x_test, self.t_test)
+        self.final_test_acc = test_acc
+        self.history["final_test_acc"] = [float(test_acc)]
         if self.verbose:
-            print(f"final test accuracy {self.history['test_acc'][-1]:.4f} after "
-                  f"{self.current_iter} iterations ({time.perf_counter() - started:.1f} s)")
+            print("=============== Final Test Accuracy ===============")
+            print("test acc:" + str(test_acc))
         return self.history
 
     def plot(self, path: str | Path) -> Path:

@@ -1,4 +1,7 @@
-"""Helpers for the convolution layers (chapter 7): output sizes, im2col and col2im.
+"""The book's ``common/util.py``: im2col/col2im for convolutions, and two chapter 6 helpers.
+
+``from nn.utils import smooth_curve, shuffle_dataset, im2col, col2im, conv_output_size`` gives
+the names the book's scripts import from ``common.util``.
 
 ``im2col`` unrolls every filter-sized window of a batch of images into one row, so a convolution
 becomes a single matrix product (and max pooling a row-wise max). ``col2im`` is its adjoint: it
@@ -8,9 +11,11 @@ im2col (overlapping windows add up).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-__all__ = ["conv_output_size", "im2col", "col2im"]
+__all__ = ["conv_output_size", "im2col", "col2im", "smooth_curve", "shuffle_dataset"]
 
 
 def conv_output_size(input_size: int, filter_size: int, stride: int = 1, pad: int = 0) -> int:
@@ -68,3 +73,37 @@ def col2im(col: np.ndarray, input_shape: tuple[int, ...], filter_h: int, filter_
             x_max = x + stride * out_w
             img[:, :, y:y_max:stride, x:x_max:stride] += col[:, :, y, x, :, :]
     return img[:, :, pad:H + pad, pad:W + pad]
+
+
+# ===================================================================== chapter 6 helpers
+def smooth_curve(x: Any, window_len: int = 11) -> np.ndarray:
+    """A loss curve smoothed for plotting (the book's ``smooth_curve``): same length as `x`.
+
+    Each point becomes a weighted average of the `window_len` points around it, weighted by a
+    Kaiser window (β = 2); the ends are padded with the curve mirrored about its first and
+    last point. The numbers equal the book's, so plots of the book's scripts match.
+    """
+    x = np.asarray(x, dtype=np.float64).ravel()
+    half = window_len // 2
+    if window_len < 1 or window_len % 2 == 0:
+        raise ValueError(f"smooth_curve: window_len must be odd and positive, got {window_len}")
+    if x.size < window_len:
+        raise ValueError(f"smooth_curve: the curve has {x.size} points; it needs at least "
+                         f"window_len={window_len} to be smoothed")
+    # mirror the window_len - 1 points next to each end (the end point itself is not repeated)
+    padded = np.concatenate([x[window_len - 1:0:-1], x, x[-1:-window_len:-1]])
+    weights = np.kaiser(window_len, 2)
+    smoothed = np.convolve(weights / weights.sum(), padded, mode="valid")
+    return smoothed[half:len(smoothed) - half]
+
+
+def shuffle_dataset(x: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`x` and `t` in one random order (the book's ``shuffle_dataset``), as new arrays.
+
+    The order is ``np.random.permutation(len(x))``, drawn from NumPy's global generator as the
+    book does, so ``np.random.seed`` reproduces the book's split into training and validation.
+    """
+    if len(x) != len(t):
+        raise ValueError(f"shuffle_dataset: x has {len(x)} samples but t has {len(t)}")
+    permutation = np.random.permutation(len(x))
+    return x[permutation], t[permutation]

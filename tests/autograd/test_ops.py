@@ -150,6 +150,22 @@ def test_cross_entropy(onehot):
     np.testing.assert_allclose(x.grad, (p - np.eye(4)[t]) / 5)  # the textbook's (y - t) / N
 
 
+def test_cross_entropy_takes_a_column_of_class_indices():
+    # the book's ch07/gradient_check.py labels one sample with np.array([1]).reshape(1, 1)
+    x = node(4, 3)
+    t = np.array([2, 0, 1, 1])
+    column = ag.cross_entropy(x, t.reshape(4, 1))
+    assert column.value == ag.cross_entropy(x, t).value
+    assert ag.cross_entropy(x, np.eye(3)[t]).value == pytest.approx(column.value, abs=1e-15)
+    x.zero_grad()
+    column.backward()
+    p = np.exp(x.value) / np.exp(x.value).sum(1, keepdims=True)
+    np.testing.assert_allclose(x.grad, (p - np.eye(3)[t]) / 4)
+    with pytest.raises(ValueError, match=r"labels have shape \(3, 1\) but logits have shape "
+                                         r"\(4, 3\); labels may be .* a \(4, 1\) column"):
+        ag.cross_entropy(x, t[:3].reshape(3, 1))
+
+
 def test_cross_entropy_label_errors():
     x = node(2, 3)
     with pytest.raises(ValueError, match="label 3 is out of range for 3 classes"):

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from autograd import Node
-from nn import SGD, MultiLayerNet, SimpleConvNet, TwoLayerNet
+from nn import SGD, MultiLayerNet, MultiLayerNetExtend, SimpleConvNet, TwoLayerNet
 
 MNIST_DIR = os.environ.get("MNIST_DIR") or str(
     Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets" / "mnist")
@@ -197,6 +197,36 @@ def test_multi_layer_net_weight_init_like_the_book(init, scale):
     np.random.seed(4)
     np.testing.assert_allclose(net.params["W1"], scale * np.random.randn(6, 5))
     np.testing.assert_array_equal(net.params["b1"], np.zeros(5))
+
+
+def test_multi_layer_net_extend_is_the_books_name_with_the_books_order():
+    np.random.seed(2)
+    net = MultiLayerNetExtend(5, [4, 3], 2, use_batchnorm=True, use_dropout=True,
+                              dropout_ration=0.3)
+    assert isinstance(net, MultiLayerNet) and type(net).__name__ == "MultiLayerNetExtend"
+    # the book: all W, b first (drawn in that order), gamma/beta added while building the layers
+    assert list(net.params) == ["W1", "b1", "W2", "b2", "W3", "b3",
+                                "gamma1", "beta1", "gamma2", "beta2"]
+    assert list(net.layers) == ["Affine1", "BatchNorm1", "Activation_function1", "Dropout1",
+                                "Affine2", "BatchNorm2", "Activation_function2", "Dropout2",
+                                "Affine3"]
+    x, t = np.random.rand(6, 5), np.array([0, 1, 1, 0, 1, 0])
+    # gradient and numerical_gradient both list layer by layer, as the book's do
+    order = ["W1", "b1", "gamma1", "beta1", "W2", "b2", "gamma2", "beta2", "W3", "b3"]
+    assert list(net.gradient(x, t)) == order
+    net2 = MultiLayerNetExtend(5, [4], 2, use_batchnorm=True)
+    assert list(net2.numerical_gradient(x, t)) == ["W1", "b1", "gamma1", "beta1", "W2", "b2"]
+
+
+def test_accuracy_takes_every_label_form():
+    np.random.seed(0)
+    net = TwoLayerNet(4, 5, 3)
+    x = np.random.rand(7, 4)
+    t = np.argmax(net.predict(x), axis=1)
+    t[:2] = (t[:2] + 1) % 3  # two wrong
+    for labels in (t, np.eye(3)[t], t.reshape(7, 1)):
+        assert net.accuracy(x, labels) == pytest.approx(5 / 7)
+        net.loss(x, labels)  # and the loss takes them too
 
 
 def test_multi_layer_net_rejects_unknown_activation():
