@@ -45,7 +45,7 @@ def run(model: str = "two_layer", iters: int = 10000, batch_size: int = 100, lr:
     if verbose:
         print(f"MNIST: {len(x_train)} training and {len(x_test)} test images "
               f"({time.perf_counter() - t0:.1f} s to load)")
-    net = build_model(model, hidden, seed)
+    net = build_model(model, hidden, seed)  # np.random.seed(seed), as at the top of a book script
     epochs = -(-iters * batch_size // len(x_train))  # enough epochs to run `iters` iterations
     per_epoch = max(len(x_train) // batch_size, 1)
 
@@ -59,7 +59,7 @@ def run(model: str = "two_layer", iters: int = 10000, batch_size: int = 100, lr:
 
     trainer = Trainer(net, x_train, t_train, x_test, t_test, epochs=epochs,
                       mini_batch_size=batch_size, optimizer=optimizer,
-                      optimizer_param={"lr": lr}, max_iter=iters, seed=seed, verbose=False,
+                      optimizer_param={"lr": lr}, max_iter=iters, verbose=False,
                       progress=progress, on_epoch=report if verbose else None)
     history = trainer.train()
     if verbose:
