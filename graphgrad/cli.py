@@ -53,7 +53,16 @@ def build_parser() -> argparse.ArgumentParser:
     from graphgrad import watch as watch_command  # a self-contained block: parser and run
 
     watch_command.add_parser(sub)
+    _add_quiz_option(sub)
     return parser
+
+
+# ---------------------------------------------------------------- graphgrad explore --quiz
+def _add_quiz_option(sub: argparse._SubParsersAction) -> None:
+    sub.choices["explore"].add_argument(
+        "--quiz", action="store_true",
+        help="quiz mode (.html only): gradients start hidden, the learner types each one, "
+        "with hints after a wrong answer and a score at the end")
 
 
 # ---------------------------------------------------------------- graphgrad worksheet
@@ -118,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
             name=args.name,
             precision=args.precision,
             max_nodes=args.max_nodes,
+            quiz=args.quiz,
         )
     if args.command == "worksheet":
         return _run_worksheet(args)

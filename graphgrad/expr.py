@@ -308,11 +308,13 @@ def explore_command(
     name: str | None = None,
     precision: int = 4,
     max_nodes: int | None = None,
+    quiz: bool = False,
 ) -> int:
     """``graphgrad explore``: build, backpropagate, write a page (``.html``) or a picture.
 
-    ``max_nodes``: ``None`` for viz's default, ``0`` for no limit. Returns the exit status;
-    errors are printed to stderr.
+    ``max_nodes``: ``None`` for viz's default, ``0`` for no limit. ``quiz``: write the page in
+    quiz mode, and keep the gradients off the terminal too. Returns the exit status; errors
+    are printed to stderr.
     """
     import viz  # only this subcommand needs viz (and Graphviz)
     from viz.backends import FORMATS
@@ -322,6 +324,9 @@ def explore_command(
     if suffix not in PAGE_SUFFIXES and suffix not in FORMATS:
         choices = ", ".join((*PAGE_SUFFIXES, *sorted(FORMATS)))
         return _fail(f"-o {output}: cannot tell what to write from the suffix; use {choices}")
+    if quiz and suffix not in PAGE_SUFFIXES:
+        return _fail(f"--quiz writes a page: use -o with {' or '.join(PAGE_SUFFIXES)}, "
+                     f"not {output.name}")
     options: dict[str, Any] = {"precision": precision}
     if max_nodes is not None:
         options["max_nodes"] = None if max_nodes == 0 else max_nodes
@@ -329,7 +334,7 @@ def explore_command(
         root, leaves = build_graph(expression, parse_assignments(assignments), name=name)
         root.backward()
         if suffix in PAGE_SUFFIXES:
-            viz.to_html(root, output, **options)
+            viz.to_html(root, output, quiz=quiz, **options)
         else:
             viz.render(root, output, **options)
     except (ExpressionError, ValueError, TypeError) as err:
@@ -340,6 +345,9 @@ def explore_command(
         return _fail(str(err), status=1)
     label = root.name or "output"
     print(f"{label} = {expression} = {viz.format_number(root.item(), precision)}")
+    if quiz:  # the answers are the learner's to find
+        print(f"wrote the quiz page {output}")
+        return 0
     for leaf_name, leaf in leaves.items():
         grad = viz.format_number(leaf.grad, precision) if leaf.grad is not None else "-"
         print(f"  d {label} / d {leaf_name} = {grad}")

@@ -69,6 +69,8 @@
   var mode = "backward";
   var selected = null;
   var marked = [];
+  var listeners = []; // called after every move (quiz mode listens)
+  var panelLimit = null; // quiz mode: the panel shows gradients up to this step only
 
   function backwardTo(k) {
     while (bstep < k) {
@@ -170,6 +172,7 @@
     modeButtons.forward.setAttribute("aria-pressed", String(mode === "forward"));
     modeButtons.backward.setAttribute("aria-pressed", String(mode === "backward"));
     if (selected) showPanel(selected);
+    for (var li = 0; li < listeners.length; li++) listeners[li]();
   }
 
   function go(k) {
@@ -246,7 +249,8 @@
       else summaryRows(dl, "value", info.value);
     }
     if (info.value !== undefined) {
-      var g = gradientAt(info, mode === "backward" ? bstep : 0);
+      var shownStep = panelLimit === null ? bstep : Math.min(bstep, panelLimit);
+      var g = gradientAt(info, mode === "backward" ? shownStep : 0);
       if (g) summaryRows(dl, "gradient", g);
       else if (!info.requires_grad) row(dl, "gradient", "none (requires_grad=False)");
       else row(dl, "gradient", "not computed yet");
@@ -322,6 +326,15 @@
     go: go,
     setMode: setMode,
     select: select,
-    state: function () { return { mode: mode, step: current(), last: last() }; }
+    state: function () { return { mode: mode, step: current(), last: last() }; },
+    // for the quiz (viz/quiz.js): hooks into the stepping, the arrows and the panel
+    onChange: function (fn) { listeners.push(fn); },
+    setGrad: setGrad,
+    stepLines: function (k) { return B[k - 1] ? B[k - 1].lines.slice() : []; },
+    setPanelLimit: function (n) {
+      if (n === panelLimit) return;
+      panelLimit = n;
+      if (selected) showPanel(selected);
+    }
   };
 })();

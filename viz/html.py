@@ -40,6 +40,7 @@ from .dot import GRAD_COLOR, layout_to_dot
 from .labels import _plain, format_number, shape_text
 from .layout import op_symbol
 from .options import Options
+from .quiz import page_data as quiz_page_data
 from .text import local_derivatives, plain_doc
 from .trace import Replay, replay
 
@@ -220,6 +221,9 @@ def _csp(script: str) -> str:
 def _page(data: dict[str, Any], svg: str) -> str:
     script = _asset("explorer.js")
     style = _asset("explorer.css")
+    if "quiz" in data:  # one script, so the Content-Security-Policy hash covers both
+        script += _asset("quiz.js")
+        style += _asset("quiz.css")
     title = html.escape(data["title"])
     note = html.escape(data["note"])
     return f"""<!DOCTYPE html>
@@ -273,6 +277,7 @@ def to_html(
     *,
     grad: Any = None,
     title: str | None = None,
+    quiz: bool = False,
     **options: Any,
 ) -> str | Path:
     """A self-contained HTML page that steps through the backward pass of ``root``'s graph.
@@ -283,6 +288,10 @@ def to_html(
         path: where to write the page (folders are created); ``None`` returns the HTML text.
         grad: seed gradient, as in ``root.backward(grad)`` (needed for a non-scalar root).
         title: the page's title (default: "graphgrad explorer: " and the output's name).
+        quiz: quiz mode (:mod:`viz.quiz`): the gradients start hidden and at each backward
+            step the learner types the gradient sent to each input of the active node; a
+            wrong answer gets a hint, a right one reveals the arrow's gradient; a score at
+            the end.
         options: those of :class:`viz.Options` (``precision``, ``params``, ``group``,
             ``collapse_scopes``, ``max_nodes``, ``rankdir``); big graphs are folded to
             ``max_nodes`` nodes.
@@ -293,7 +302,10 @@ def to_html(
     Needs a Graphviz renderer for the layout (see :func:`viz.backend`).
     """
     opts = Options.of("viz.to_html", options)
-    data, svg = _page_parts(replay(root, grad, opts, "viz.to_html"), title)
+    rp = replay(root, grad, opts, "viz.to_html")
+    data, svg = _page_parts(rp, title)
+    if quiz:
+        data["quiz"] = quiz_page_data(rp, grad)
     page = _page(data, svg)
     if path is None:
         return page

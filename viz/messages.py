@@ -497,16 +497,17 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     # ------------------------------------------------------------ quiz (viz.quiz, exercises)
     "quiz.hint.local": {
-        "en": "Hint: {symbol} node: the gradient to {who} = upstream gradient × ∂y/∂{who}, and "
-              "∂y/∂{who} = {local}.",
-        "zh": "提示：{symbol} 节点：传给 {who} 的梯度 = 上游传来的导数 × 局部导数 ∂y/∂{who}，而 "
-              "∂y/∂{who} = {local}。",
+        "en": "Hint: {symbol} node: the gradient sent to {who} = upstream gradient × local "
+              "derivative, and here the local derivative is {local}.",
+        "zh": "提示：{symbol} 节点：传给 {who} 的梯度 = 上游传来的导数 × 局部导数，"
+              "这里的局部导数是 {local}。",
     },
     "quiz.hint.local_array": {
-        "en": "Hint: {symbol} node, element by element: the gradient to {who} = G ⊙ ∂y/∂{who}, "
-              "and ∂y/∂{who} = {local} (G: the gradient arriving from upstream).",
-        "zh": "提示：{symbol} 节点，逐个元素：传给 {who} 的梯度 = G ⊙ ∂y/∂{who}，而 ∂y/∂{who} = "
-              "{local}（G：上游传来的导数）。",
+        "en": "Hint: {symbol} node, element by element: the gradient sent to {who} = G ⊙ local "
+              "derivative, and here the local derivative is {local} (G: the gradient arriving "
+              "from upstream).",
+        "zh": "提示：{symbol} 节点，逐个元素：传给 {who} 的梯度 = G ⊙ 局部导数，"
+              "这里的局部导数是 {local}（G：上游传来的导数）。",
     },
     "quiz.hint.formula": {
         "en": "Hint: {symbol} node: the gradient to {who} = {formula} (G: the gradient arriving "

@@ -25,11 +25,11 @@ import numpy as np
 
 import autograd
 
-from .labels import format_value
+from .labels import format_number, format_value
 from .layout import node_label, param_names
-from .messages import message
+from .messages import LANGS, MESSAGES, message
 
-__all__ = ["MAX_TYPED", "RTOL", "Question", "is_right", "parse_answer",
+__all__ = ["MAX_TYPED", "RTOL", "Question", "is_right", "page_data", "parse_answer",
            "questions", "quiz_text"]
 
 #: Relative tolerance of a right answer: a learner works from the 4 digits the picture shows.
@@ -98,11 +98,23 @@ class Question:
 
 def _wrap(name: str) -> str:
     """A name inside a formula: in parentheses when it is an expression (``(a × b)``)."""
-    return f"({name})" if re.search(r"\s", name) else name
+    if not re.search(r"\s", name):
+        return name
+    depth = 0
+    for i, ch in enumerate(name):  # already one parenthesised whole?
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth == 0 and i < len(name) - 1:
+            break
+    else:
+        if name.startswith("("):
+            return name
+    return f"({name})"
 
 
 def _fill(template: str, names: list[str], y: str, c: str = "c") -> str:
     """Put the inputs' names (or numbers), the output and a constant into a formula."""
+    if re.fullmatch(r"\{\d\}", template):  # just the other input: no parentheses needed
+        return names[int(template[1])]
     text = template.replace("{c}", c)
     for i, name in enumerate(names):
         text = text.replace("({" + str(i) + "})", f"({name})").replace("{" + str(i) + "}",
@@ -127,12 +139,13 @@ def _hints(step: autograd.Step, slot: int, label: Callable[[Any], str], precisio
     const = ""
     if name == "pow_const":
         const = fmt(node.ctx[0])
+        symbol = f"**{const}"  # the book draws the node of t² as **2
     scalar = all(np.size(x.value) == 1 for x in (*inputs, node))
     if name in _LOCAL and slot < len(_LOCAL[name]):
         template = _LOCAL[name][slot]
         local = _fill(template, names, "y", const or "c")
         key = "hint.local" if scalar else "hint.local_array"
-        hint = quiz_text(key, lang, symbol=symbol, who=_wrap(who), local=local)
+        hint = quiz_text(key, lang, symbol=symbol, who=who, local=local)
         local_numbers = _fill(template, [fmt(x.value) for x in inputs],
                               _wrap(fmt(node.value)), const or "c")
         if scalar:
@@ -219,3 +232,63 @@ def is_right(answer: Any, expected: Any, rtol: float = RTOL, atol: float = ATOL)
     got, want = got.ravel(), want.ravel()
     return bool(np.all(np.abs(got - want) <= rtol * np.abs(want) + atol)) and not any(
         math.isnan(v) for v in got)
+
+
+def _answer_text(value: Any, precision: int) -> str:
+    """A gradient as the learner would type it: ``2.2`` or ``[[1, 2], [3, 4]]``."""
+    arr = np.asarray(value, dtype=float)
+    if arr.ndim == 0:
+        return format_number(float(arr), precision)
+    return str(np.vectorize(lambda v: format_number(v, precision), otypes=[object])(arr)
+               .tolist()).replace("'", "")
+
+
+def page_data(rp: Any, grad: Any = None, lang: str = "en") -> dict[str, Any]:
+    """What the explorer's quiz mode needs (``data.quiz`` of the page), from a trace replay.
+
+    `rp` is the page's :class:`viz.trace.Replay`: the questions name nodes as the page does
+    and each points to the arrow its gradient is drawn on, with the text drawn there.
+    """
+    precision = rp.options.precision
+    names = rp.names
+    edge_of = {(e.tail_node, e.head_node, e.slot): e.id for e in rp.layout.edges
+               if getattr(e, "kind", "plain") != "merged"}
+    asked = {code: questions(rp.root, grad, label=lambda x: names[x], precision=precision,
+                             lang=code) for code in LANGS}
+    steps: list[list[dict[str, Any]]] = [[] for _ in rp.steps]
+    out = names[rp.root] if grad is None else "L"
+    for i, q in enumerate(asked["en"]):
+        shown = {u.edge: u.grad for u in rp.steps[q.step - 1].updates}
+        eid = edge_of.get((q.node.id, q.head.id, q.slot))
+        value = q.expected
+        if q.element is not None:
+            index = "[" + ", ".join(map(str, q.element)) + "]"
+            detail = {code: quiz_text("ask.element", code, index=index) for code in LANGS}
+        elif np.ndim(value):
+            detail = {code: f"{np.shape(value)}: " + quiz_text("ask.matrix", code,
+                                                               n=np.size(value))
+                      for code in LANGS}
+        else:
+            detail = None
+        steps[q.step - 1].append({
+            "node": q.who,
+            "label": f"∂{out}/∂{_wrap(q.who)}",
+            "edge": eid if eid in shown else None,  # None: inside a collapsed box
+            "grad": shown.get(eid, ""),
+            "expected": [float(v) for v in np.ravel(value)],
+            "answer": _answer_text(value, precision),
+            "detail": detail,
+            "hint": {code: asked[code][i].hint for code in LANGS},
+            "numbers": {code: asked[code][i].hint_numbers for code in LANGS},
+        })
+    page = ("check", "show_answers", "score", "ask", "done_step", "final", "final_hints",
+            "no_hints", "revealed", "nothing")
+    return {
+        "rtol": RTOL,
+        "atol": ATOL,
+        "lang": lang,
+        "steps": steps,
+        # templates: the page's script fills in the {fields}
+        "text": {code: {f"page.{key}": MESSAGES[f"quiz.page.{key}"][code] for key in page}
+                 for code in LANGS},
+    }

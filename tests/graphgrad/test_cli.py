@@ -209,3 +209,20 @@ def test_python_dash_m(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert page.exists() and "d output / d a = 5" in done.stdout
+
+
+# ---------------------------------------------------------------- explore --quiz
+@needs_renderer
+def test_explore_quiz_writes_a_quiz_page_and_keeps_the_answers_off_the_terminal(
+        tmp_path, capsys):
+    out = tmp_path / "quiz.html"
+    assert main(["explore", APPLE_ORANGE, "-o", str(out), "--set", *APPLE_VALUES,
+                 "--name", "price", "--quiz"]) == 0
+    printed = capsys.readouterr().out
+    assert "price = " in printed and "715" in printed and "wrote the quiz page" in printed
+    assert "d price / d" not in printed and "650" not in printed
+    page = out.read_text(encoding="utf-8")
+    assert "graphgradQuiz" in page and '"quiz":{' in page
+    assert main(["explore", APPLE_ORANGE, "-o", str(tmp_path / "q.png"), "--set",
+                 *APPLE_VALUES, "--quiz"]) == 2
+    assert "--quiz writes a page" in capsys.readouterr().err
