@@ -13,13 +13,17 @@ Where the book's way loses time, and what is done here instead:
   (FN, OH·OW) = NCHW order: no transpose of the output, and none of the gradient in backward
   (the book transposes the output, and the gradient back, through (N, OH, OW, FN) order).
   ``np.matmul`` runs one BLAS product per sample: (FN, K) @ (K, OH·OW).
+- The bias rides in the same product, as a weight on an extra row of ones in the columns (the
+  book's perceptron trick): no separate pass over the output to add it, nor over the gradient
+  to sum ∂L/∂b.
 - ∂L/∂W is ``Σₙ G[n] @ col[n]ᵀ``: again one product per sample, summed; no transposed copy.
 - ∂L/∂X is ``col2im(W_colᵀ @ G[n])``: col2im adds FH·FW strided slices into the image, with no
   ``np.add.at`` and no transpose of the columns first.
-- Max pooling reads the pool_h·pool_w window positions as pool_h·pool_w strided views of the
-  image (no im2col copy at all); the maximum is a running ``np.maximum`` over them, and the
-  window position of the maximum (the first one on ties, as ``np.argmax``) is kept as one small
-  integer per output. Backward writes the gradient back through the same views.
+- Max pooling copies nothing into im2col rows: the maximum is separable, so it is taken first
+  across each window's columns (pool_w strided views of the image), then across its rows
+  (pool_h views of that result); each step keeps a boolean mask of where the first maximum
+  came from, which backward follows to send each gradient to the element the book's
+  ``np.argmax`` picks. That reads the image pool_w times instead of pool_h·pool_w times.
 
 All functions keep the input's dtype (float32 stays float32) and accept stride and padding as an
 int or a (vertical, horizontal) pair.
@@ -33,7 +37,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 __all__ = ["pair", "pad_images", "windows", "image_columns", "conv2d_forward", "conv2d_backward",
-           "columns_to_image", "max_pool_forward", "max_pool_backward"]
+           "columns_to_image", "max_pool_forward", "max_pool_backward", "pool_argmax"]
 
 Pair = tuple[int, int]
 
@@ -79,17 +83,23 @@ def windows(x: np.ndarray, kernel: Any, stride: Any = 1, pad: Any = 0,
     return view[:, :, ::sh, ::sw]
 
 
-def image_columns(x: np.ndarray, kernel: Any, stride: Any = 1, pad: Any = 0) -> np.ndarray:
+def image_columns(x: np.ndarray, kernel: Any, stride: Any = 1, pad: Any = 0,
+                  ones_row: bool = False) -> np.ndarray:
     """im2col in image order: shape (N, C·FH·FW, OH·OW), one copy of the windows.
 
     The same numbers as the book's ``im2col(x)`` (N·OH·OW, C·FH·FW) in another order:
-    ``image_columns(x).transpose(0, 2, 1).reshape(-1, C·FH·FW) == im2col(x)``.
+    ``image_columns(x).transpose(0, 2, 1).reshape(-1, C·FH·FW) == im2col(x)``. With `ones_row`
+    a row of ones is appended (N, C·FH·FW + 1, OH·OW): the constant input that the bias
+    multiplies (see `conv2d_forward`).
     """
     w = windows(x, kernel, stride, pad)
     N, C, OH, OW, FH, FW = w.shape
-    col = np.empty((N, C, FH, FW, OH, OW), dtype=x.dtype)
-    np.copyto(col, w.transpose(0, 1, 4, 5, 2, 3))
-    return col.reshape(N, C * FH * FW, OH * OW)
+    K = C * FH * FW
+    col = np.empty((N, K + ones_row, OH * OW), dtype=x.dtype)
+    np.copyto(col[:, :K].reshape(N, C, FH, FW, OH, OW), w.transpose(0, 1, 4, 5, 2, 3))
+    if ones_row:
+        col[:, K] = 1
+    return col
 
 
 def columns_to_image(dcol: np.ndarray, x_shape: tuple[int, ...], kernel: Any, stride: Any = 1,
@@ -116,14 +126,17 @@ def conv2d_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray, stride: Any = 1,
                    pad: Any = 0) -> tuple[np.ndarray, np.ndarray]:
     """Convolution of x (N, C, H, W) with filters W (FN, C, FH, FW) plus b (FN,).
 
-    Returns the output (N, FN, OH, OW) and the image-order columns of x (kept for backward):
-    ``out[n] = W_col @ col[n] + b`` with ``W_col = W.reshape(FN, −1)``.
+    Returns the output (N, FN, OH, OW) and the image-order columns of x with a row of ones
+    appended, kept for backward: ``out[n] = [W_col | b] @ [col[n]; 1]`` with
+    ``W_col = W.reshape(FN, −1)``, which is ``W_col @ col[n] + b``. The bias is a weight on a
+    constant input 1 (as the book's perceptron bias in chapter 2), so the product adds it: one
+    pass over the output fewer, and in backward ∂L/∂b comes out of the same product as ∂L/∂W.
     """
     stride, pad = pair(stride), pair(pad)
     FN, C, FH, FW = W.shape
-    col = image_columns(x, (FH, FW), stride, pad)
-    out = np.matmul(W.reshape(FN, -1), col)  # (N, FN, OH·OW): already NCHW
-    out += b.reshape(FN, 1)
+    col = image_columns(x, (FH, FW), stride, pad, ones_row=True)
+    W_aug = np.concatenate([W.reshape(FN, -1), b.reshape(FN, 1)], axis=1)
+    out = np.matmul(W_aug, col)  # (N, FN, OH·OW): already NCHW
     OH, OW = _out_size(x.shape[2:], (FH, FW), stride, pad)
     return out.reshape(x.shape[0], FN, OH, OW), col
 
@@ -133,16 +146,19 @@ def conv2d_backward(g: np.ndarray, col: np.ndarray, x_shape: tuple[int, ...], W:
                     needs: tuple[bool, bool, bool] = (True, True, True)) -> tuple[Any, Any, Any]:
     """Gradients (dx, dW, db) of `conv2d_forward` for the upstream gradient g (N, FN, OH, OW).
 
-    ``dW = Σₙ G[n] @ col[n]ᵀ``, ``db = Σ G`` over samples and positions,
-    ``dx = col2im(W_colᵀ @ G[n])``. An entry of `needs` that is False gives None (no work).
+    ``[dW | db] = Σₙ G[n] @ [col[n]; 1]ᵀ`` (one product per sample, then the sum over samples;
+    the row of ones gives ``db = Σ G``), ``dx = col2im(W_colᵀ @ G[n])``. An entry of `needs`
+    that is False gives None (no work).
     """
     FN = W.shape[0]
     g = g.reshape(g.shape[0], FN, -1)  # (N, FN, OH·OW); a view when g is contiguous
-    db = g.sum(axis=(0, 2)) if needs[2] else None
-    dW = None
+    dW = db = None
     if needs[1]:
-        # one (FN, P) @ (P, K) product per sample, then the sum over samples
-        dW = np.matmul(g, col.transpose(0, 2, 1)).sum(axis=0).reshape(W.shape)
+        dWb = np.matmul(g, col.transpose(0, 2, 1)).sum(axis=0)  # (FN, C·FH·FW + 1)
+        dW = np.ascontiguousarray(dWb[:, :-1]).reshape(W.shape)
+        db = dWb[:, -1].copy() if needs[2] else None
+    elif needs[2]:
+        db = g.sum(axis=(0, 2))
     dx = None
     if needs[0]:
         dcol = np.matmul(W.reshape(FN, -1).T, g)  # (N, C·FH·FW, OH·OW)
@@ -150,56 +166,114 @@ def conv2d_backward(g: np.ndarray, col: np.ndarray, x_shape: tuple[int, ...], W:
     return dx, dW, db
 
 
-def _pool_views(x: np.ndarray, kernel: Pair, stride: Pair, out: Pair) -> list[np.ndarray]:
-    """The pool_h·pool_w window positions as strided views (N, C, OH, OW), row-major order."""
-    (kh, kw), (sh, sw), (oh, ow) = kernel, stride, out
-    return [x[:, :, y:y + sh * (oh - 1) + 1:sh, z:z + sw * (ow - 1) + 1:sw]
-            for y in range(kh) for z in range(kw)]
+def _running_max(views: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Elementwise maximum of `views`, and masks saying which view holds each first maximum.
+
+    ``masks[j − 1]`` is True where ``views[j]`` is strictly greater than every earlier view, so
+    the maximum's first position is the last j whose mask is True (0 if none): ties go to the
+    earliest view, as with ``np.argmax``.
+    """
+    masks = np.empty((len(views) - 1, *views[0].shape), dtype=bool)
+    if len(views) == 1:
+        return views[0].copy(), masks
+    np.greater(views[1], views[0], out=masks[0])
+    m = np.maximum(views[0], views[1])
+    for j in range(2, len(views)):
+        np.greater(views[j], m, out=masks[j - 1])
+        np.maximum(m, views[j], out=m)
+    return m, masks
+
+
+def _running_max_backward(g: np.ndarray, masks: np.ndarray, views: list[np.ndarray],
+                          overlap: bool) -> None:
+    """Send g to the first maximum of `_running_max`: into ``views[j]`` where it was chosen.
+
+    Walking from the last view back, ``views[j]`` takes g where ``masks[j − 1]`` is True and the
+    rest goes on; what is left at the end belongs to ``views[0]``. With `overlap` (windows that
+    share pixels) the views are added to, otherwise written.
+    """
+    rest = g
+    for j in range(len(views) - 1, 0, -1):
+        if overlap:
+            part = rest * masks[j - 1]
+            views[j] += part
+            rest = rest - part
+        else:  # written straight into the strided view, and the rest straight into views[0]
+            np.multiply(rest, masks[j - 1], out=views[j])
+            if j == 1:
+                np.subtract(rest, views[1], out=views[0])
+                return
+            rest = rest - views[j]
+    if overlap:
+        views[0] += rest
+    else:
+        views[0][...] = rest
+
+
+def _column_views(x: np.ndarray, k: int, s: int, out: int) -> list[np.ndarray]:
+    """The k column offsets of every window along the last axis: views (..., out)."""
+    return [x[..., j:j + s * (out - 1) + 1:s] for j in range(k)]
+
+
+def _row_views(x: np.ndarray, k: int, s: int, out: int) -> list[np.ndarray]:
+    """The k row offsets of every window along axis 2: views (N, C, out, ...)."""
+    return [x[:, :, i:i + s * (out - 1) + 1:s] for i in range(k)]
 
 
 def max_pool_forward(x: np.ndarray, kernel: Any, stride: Any, pad: Any = 0
-                     ) -> tuple[np.ndarray, np.ndarray]:
+                     ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
     """Max pooling of x (N, C, H, W); returns the output (N, C, OH, OW) and where the maxima are.
 
-    The second result, `chosen`, is a boolean array (pool_h·pool_w, N, C, OH, OW): ``chosen[k]``
-    is True where window position k (row-major in the window) is the window's first maximum, the
-    one ``np.argmax`` of the book's im2col row picks (``chosen.argmax(axis=0)`` is that argmax).
-    Padding is −inf, so it is never the maximum.
+    The maximum is separable: first across each window's pool_w columns, for every image row
+    (kw strided views of the image), then across its pool_h rows (kh views of that). The second
+    result holds the masks of both steps (`_running_max`); together they point at each window's
+    first maximum in row-major order, the element ``np.argmax`` of the book's im2col row picks
+    (`pool_argmax` turns them into that index). Padding is −inf, never the maximum.
     """
-    kernel, stride, pad = pair(kernel), pair(stride), pair(pad)
-    OH, OW = _out_size(x.shape[2:], kernel, stride, pad)
-    views = _pool_views(pad_images(x, pad, -np.inf), kernel, stride, (OH, OW))
-    out = views[0].copy()
-    for v in views[1:]:
-        np.maximum(out, v, out=out)
-    chosen = np.empty((len(views), *out.shape), dtype=bool)
-    free = np.ones(out.shape, dtype=bool)  # no earlier position of the window was the maximum
-    for k, v in enumerate(views[:-1]):
-        np.equal(v, out, out=chosen[k])
-        chosen[k] &= free
-        np.greater(free, chosen[k], out=free)  # free and not chosen (booleans: a > b = a & ~b)
-    chosen[-1] = free  # NaN windows too: the gradient goes somewhere, as with np.argmax
-    return out, chosen
+    (kh, kw), (sh, sw), pad = pair(kernel), pair(stride), pair(pad)
+    OH, OW = _out_size(x.shape[2:], (kh, kw), (sh, sw), pad)
+    across_columns, column_masks = _running_max(
+        _column_views(pad_images(x, pad, -np.inf), kw, sw, OW))  # (N, C, H + 2·pad, OW)
+    out, row_masks = _running_max(_row_views(across_columns, kh, sh, OH))
+    return out, (column_masks, row_masks)
 
 
-def max_pool_backward(g: np.ndarray, chosen: np.ndarray, x_shape: tuple[int, ...], kernel: Any,
-                      stride: Any, pad: Any = 0) -> np.ndarray:
-    """∂L/∂x of max pooling: each output's gradient goes to its window's maximum (`chosen`)."""
-    kernel, stride, pad = pair(kernel), pair(stride), pair(pad)
+def max_pool_backward(g: np.ndarray, masks: tuple[np.ndarray, np.ndarray],
+                      x_shape: tuple[int, ...], kernel: Any, stride: Any, pad: Any = 0
+                      ) -> np.ndarray:
+    """∂L/∂x of max pooling: each output's gradient goes to its window's first maximum."""
+    (kh, kw), (sh, sw), (ph, pw) = pair(kernel), pair(stride), pair(pad)
+    column_masks, row_masks = masks
     N, C, H, W = x_shape
-    ph, pw = pad
-    OH, OW = chosen.shape[-2:]
+    OH, OW = g.shape[2:]
     Hp, Wp = H + 2 * ph, W + 2 * pw
-    tiled = stride == kernel and (Hp, Wp) == (OH * kernel[0], OW * kernel[1])
-    # windows that tile the image exactly write every pixel once: no zero-filling needed
-    dx = (np.empty if tiled else np.zeros)((N, C, Hp, Wp), dtype=g.dtype)
-    views = _pool_views(dx, kernel, stride, (OH, OW))
-    if stride[0] < kernel[0] or stride[1] < kernel[1]:
-        for v, c in zip(views, chosen):  # overlapping windows: a pixel may get two gradients
-            v += g * c
-    else:
-        for v, c in zip(views, chosen):
-            np.multiply(g, c, out=v)
+    # windows that tile an axis exactly write every element once: no zero-filling needed
+    rows = (np.empty if (sh, Hp) == (kh, OH * kh) else np.zeros)((N, C, Hp, OW), dtype=g.dtype)
+    _running_max_backward(g, row_masks, _row_views(rows, kh, sh, OH), sh < kh)
+    dx = (np.empty if (sw, Wp) == (kw, OW * kw) else np.zeros)((N, C, Hp, Wp), dtype=g.dtype)
+    _running_max_backward(rows, column_masks, _column_views(dx, kw, sw, OW), sw < kw)
     if ph or pw:
         dx = dx[:, :, ph:H + ph, pw:W + pw]
     return dx
+
+
+def _last_true(masks: np.ndarray) -> np.ndarray:
+    """For `_running_max` masks: the index of the view holding each first maximum."""
+    arg = np.zeros(masks.shape[1:], dtype=np.intp)
+    for j, mask in enumerate(masks, 1):
+        arg[mask] = j
+    return arg
+
+
+def pool_argmax(masks: tuple[np.ndarray, np.ndarray], stride: Any) -> np.ndarray:
+    """The book's argmax from `max_pool_forward`'s masks: (N, C, OH, OW) positions in the window.
+
+    Position ``i·pool_w + j`` is window row i, column j (row-major, as in an im2col row).
+    """
+    column_masks, row_masks = masks
+    sh = pair(stride)[0]
+    kw = len(column_masks) + 1
+    row = _last_true(row_masks)  # (N, C, OH, OW): which window row holds the maximum
+    image_row = sh * np.arange(row.shape[2]).reshape(-1, 1) + row
+    column = np.take_along_axis(_last_true(column_masks), image_row, axis=2)
+    return row * kw + column

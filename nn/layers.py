@@ -624,7 +624,7 @@ class Convolution(Layer):
         """
         if self._ctx is None:
             return None
-        col = self._ctx[0]
+        col = self._ctx[0][:, :-1]  # without the row of ones the bias multiplies
         return col.transpose(0, 2, 1).reshape(-1, col.shape[1])
 
     def backward(self, dout: np.ndarray, need_dx: bool = True) -> np.ndarray | None:
@@ -646,17 +646,17 @@ class PoolingOp(Op):
     saves = True
     twice_differentiable = False
 
-    # The windows are read as pool_h·pool_w strided views of x (no im2col copy); ctx keeps a
-    # mask of each window's first maximum, the element the book's argmax picks (nn/kernels.py).
+    # The windows are read as strided views of x (no im2col copy); ctx keeps masks of each
+    # window's first maximum, the element the book's argmax picks (nn/kernels.py).
     @staticmethod
     def forward(x, pool_h, pool_w, stride, pad):
-        out, chosen = kernels.max_pool_forward(x, (pool_h, pool_w), stride, pad)
-        return out, (chosen, pool_h, pool_w, stride, pad)
+        out, masks = kernels.max_pool_forward(x, (pool_h, pool_w), stride, pad)
+        return out, (masks, pool_h, pool_w, stride, pad)
 
     @staticmethod
     def backward(g, y, ctx, x):
-        chosen, pool_h, pool_w, stride, pad = ctx
-        return (kernels.max_pool_backward(g, chosen, x.shape, (pool_h, pool_w), stride, pad),)
+        masks, pool_h, pool_w, stride, pad = ctx
+        return (kernels.max_pool_backward(g, masks, x.shape, (pool_h, pool_w), stride, pad),)
 
 
 class Pooling(Layer):
@@ -694,7 +694,7 @@ class Pooling(Layer):
         one entry per row of the book's im2col, i.e. in (N, OH, OW, C) order. Made on use."""
         if self._ctx is None:
             return None
-        return self._ctx[0].argmax(axis=0).transpose(0, 2, 3, 1).reshape(-1)
+        return kernels.pool_argmax(self._ctx[0], self.stride).transpose(0, 2, 3, 1).reshape(-1)
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         """Route each ``dout`` element to the input position that was the window's maximum."""

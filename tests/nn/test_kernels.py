@@ -19,6 +19,7 @@ from nn.kernels import (
     max_pool_backward,
     max_pool_forward,
     pair,
+    pool_argmax,
 )
 
 RNG = np.random.default_rng(7)
@@ -52,6 +53,9 @@ def test_im2col_and_image_columns_equal_the_books_description(case):
     np.testing.assert_array_equal(im2col(x, FH, FW, s, p), ref)
     cols = image_columns(x, (FH, FW), pair(s), pair(p))
     np.testing.assert_array_equal(cols.transpose(0, 2, 1).reshape(ref.shape), ref)
+    with_ones = image_columns(x, (FH, FW), s, p, ones_row=True)  # the bias's constant input
+    np.testing.assert_array_equal(with_ones[:, :-1], cols)
+    assert (with_ones[:, -1] == 1).all()
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -93,18 +97,17 @@ def test_max_pool_equals_the_books_argmax_including_ties(k, s, p, shape):
     x[0, 0, :2, :2] = 3.0  # a window of equal values: the first one gets the gradient
     rows = reference_im2col(x, *k, s, p, pad_value=-np.inf)
     N, C = shape[:2]
-    out, chosen = max_pool_forward(x, k, s, p)
+    out, masks = max_pool_forward(x, k, s, p)
     oh, ow = out.shape[2:]
     rows = rows.reshape(N * oh * ow, C, -1).reshape(-1, k[0] * k[1])  # book's Pooling rows
     arg = rows.argmax(axis=1)
     np.testing.assert_array_equal(out, rows.max(axis=1).reshape(N, oh, ow, C).transpose(0, 3, 1, 2))
-    np.testing.assert_array_equal(chosen.argmax(axis=0).transpose(0, 2, 3, 1).reshape(-1), arg)
-    assert chosen.sum(axis=0).max() == 1  # exactly one position per window
+    np.testing.assert_array_equal(pool_argmax(masks, s).transpose(0, 2, 3, 1).reshape(-1), arg)
     g = _ints(out.shape)
     dmax = np.zeros((g.size, k[0] * k[1]))
     dmax[np.arange(g.size), arg] = g.transpose(0, 2, 3, 1).reshape(-1)
     expect = col2im(dmax.reshape(N * oh * ow, -1), shape, *k, s, p)
-    np.testing.assert_array_equal(max_pool_backward(g, chosen, shape, k, s, p), expect)
+    np.testing.assert_array_equal(max_pool_backward(g, masks, shape, k, s, p), expect)
 
 
 def test_layers_keep_the_books_attributes():
@@ -128,9 +131,9 @@ def test_dtype_is_kept_end_to_end(dtype):
     Wt, b = RNG.standard_normal((4, 3, 3, 3)).astype(dtype), np.zeros(4, dtype)
     out, col = conv2d_forward(x, Wt, b, 2, 1)
     dx, dW, db = conv2d_backward(out, col, x.shape, Wt, 2, 1)
-    pooled, chosen = max_pool_forward(x, 3, 2, 1)
+    pooled, masks = max_pool_forward(x, 3, 2, 1)
     assert {a.dtype for a in (out, col, dx, dW, db, pooled)} == {np.dtype(dtype)}
-    assert max_pool_backward(pooled, chosen, x.shape, 3, 2, 1).dtype == dtype
+    assert max_pool_backward(pooled, masks, x.shape, 3, 2, 1).dtype == dtype
     # a whole SimpleConvNet step, the book's way and the engine's
     np.random.seed(0)
     net = SimpleConvNet(input_dim=(1, 10, 10), conv_param={"filter_num": 3, "filter_size": 3},
