@@ -192,8 +192,13 @@ def numpy_conv_step(x: np.ndarray, t: np.ndarray, p: dict[str, np.ndarray], lr: 
 
 # ===================================================================== timing
 def run_interleaved(variants: dict[str, Callable[[], object]], repeats: int,
-                    inner: int) -> dict[str, list[float]]:
-    """Seconds per call for each variant, per repeat; the order rotates every repeat."""
+                    inner: int, clock: Callable[[], float] = time.perf_counter
+                    ) -> dict[str, list[float]]:
+    """Seconds per call for each variant, per repeat; the order rotates every repeat.
+
+    `clock` is wall time by default; ``time.thread_time`` counts only this thread's CPU time,
+    which on a machine shared with other jobs leaves out the waiting for a core.
+    """
     for fn in variants.values():  # warm-up: caches, lazily made state
         fn()
     times: dict[str, list[float]] = {name: [] for name in variants}
@@ -202,10 +207,10 @@ def run_interleaved(variants: dict[str, Callable[[], object]], repeats: int,
         order = names[r % len(names):] + names[:r % len(names)]
         for name in order:
             fn = variants[name]
-            start = time.perf_counter()
+            start = clock()
             for _ in range(inner):
                 fn()
-            times[name].append((time.perf_counter() - start) / inner)
+            times[name].append((clock() - start) / inner)
     return times
 
 
