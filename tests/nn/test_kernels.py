@@ -26,7 +26,9 @@ RNG = np.random.default_rng(7)
 
 # (N, C, H, W, FH, FW, stride, pad): odd and even sizes, non-square filters, stride 1-3, pad 0-2
 CASES = [(2, 3, 7, 9, 3, 2, 1, 0), (2, 3, 7, 9, 3, 3, 2, 1), (1, 2, 8, 8, 5, 5, 1, 2),
-         (3, 1, 5, 7, 2, 3, 2, 2), (2, 2, 9, 6, 3, 1, 3, 1), (2, 1, 28, 28, 5, 5, 1, 0)]
+         (3, 1, 5, 7, 2, 3, 2, 2), (2, 2, 9, 6, 3, 1, 3, 1), (2, 1, 28, 28, 5, 5, 1, 0),
+         # C ≥ FN = 4 and stride 1: dx as a convolution with the flipped filters (pad ≤ FH − 1)
+         (2, 5, 7, 9, 3, 2, 1, 1), (2, 4, 6, 5, 3, 3, 1, 0), (1, 6, 5, 6, 2, 2, 1, 2)]
 
 
 def reference_im2col(x: np.ndarray, fh: int, fw: int, stride: int, pad: int,

@@ -353,6 +353,9 @@ def test_convolution_both_interfaces(stride, pad):
     # central differences for every input and parameter; odd sizes and a non-square filter
     layer = Convolution(RNG.standard_normal((3, 2, 3, 2)), RNG.standard_normal(3), stride, pad)
     _both(layer, RNG.standard_normal((2, 2, 5, 7)))
+    # fewer filters than channels: dx by the flipped filters when stride is 1
+    layer = Convolution(RNG.standard_normal((2, 3, 3, 2)), RNG.standard_normal(2), stride, pad)
+    _both(layer, RNG.standard_normal((2, 3, 5, 7)))
 
 
 def test_convolution_errors():
@@ -390,7 +393,10 @@ def test_pooling_shapes_and_values(pool, stride, pad, expect):
 @pytest.mark.parametrize(("pool", "stride", "pad"), [(2, 2, 0), (3, 2, 1), (2, 1, 0), (3, 1, 1),
                                                      (3, 2, 2), (2, 2, 1)])
 def test_pooling_both_interfaces(pool, stride, pad):
-    _both(Pooling(pool, pool, stride, pad), RNG.standard_normal((2, 2, 5, 7)))
+    # distinct values 0.1 apart: no two within the finite-difference step of each other, where
+    # the maximum (and so the derivative) would switch
+    x = RNG.permutation(2 * 2 * 5 * 7).reshape(2, 2, 5, 7) / 10.0 - 7.0
+    _both(Pooling(pool, pool, stride, pad), x)
 
 
 def test_pooling_routes_gradient_to_the_maximum():
