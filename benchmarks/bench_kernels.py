@@ -102,8 +102,9 @@ def ideas(np, dtype) -> list[tuple[str, dict[str, Callable[[], object]]]]:
         Wf = np.ascontiguousarray(Wm[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))
         return k.conv2d_forward(gm, Wf, bm, 1, 1)[0]  # pad FH − 1 − pad = 1
 
-    def dx_col2im():
-        return k.conv2d_backward(gm, colm, xm.shape, Wm, 1, 1, needs=(True, False, False))[0]
+    def dx_col2im():  # what conv2d_backward does for stride > 1 or more filters than channels
+        dcol = np.matmul(Wm.reshape(16, -1).T, gm.reshape(100, 16, -1))
+        return k.columns_to_image(dcol, xm.shape, 3, 1, 1)
 
     def book_pool():  # the book's Pooling forward + backward: im2col rows, argmax, col2im
         pcol = book_im2col(relu, 2, 2, 2).astype(dtype).reshape(-1, 4)
@@ -140,9 +141,9 @@ def ideas(np, dtype) -> list[tuple[str, dict[str, Callable[[], object]]]]:
         ("conv backward dW, db: transpose G + one product / per-sample products, bias row",
          {"book": book_conv_backward,
           "ours": lambda: k.conv2d_backward(g, col, x.shape, W, needs=(False, True, True))[1:]}),
-        ("conv dx, mid-network: np.add.at / flipped filters / strided col2im",
-         {"np.add.at": col2im_add_at, "flipped filters": dx_flipped_filters,
-          "col2im": dx_col2im}),
+        ("conv dx, mid-network: np.add.at / strided col2im / flipped filters",
+         {"np.add.at": col2im_add_at, "col2im": dx_col2im,
+          "flipped filters": dx_flipped_filters}),
         ("max pool 2×2 forward + backward: book / reshape / separable strided views",
          {"book": book_pool, "reshape": reshape_pool, "strided": strided_pool}),
         ("col2im: the book's (rows) / image-order columns",

@@ -36,7 +36,7 @@ def im2col(input_data: np.ndarray, filter_h: int, filter_w: int, stride: int = 1
     Same result as the book's ``im2col``, with one copy instead of two: the book fills an array
     in (N, C, FH, FW, OH, OW) order with FH·FW strided copies and then copies it again into row
     order; here ``nn.kernels.windows`` gives every window as a view (``sliding_window_view``, no
-    copy) and one reshape copies them straight into rows (2-6x faster than the book's here;
+    copy) and one reshape copies them straight into rows (about twice as fast as the book's;
     benchmarks/bench_kernels.py). The dtype of the input is kept (the book always returns
     float64). `pad_value` is what the border is filled with: 0 for convolution, −inf for max
     pooling (so padding is never the maximum).
