@@ -26,6 +26,7 @@ from nn.layers import (
     DropoutOp,
     Layer,
     MulLayer,
+    Parameter,
     Pooling,
     PoolingOp,
     Relu,
@@ -40,8 +41,8 @@ __all__ = [
     "SGD", "AdaGrad", "Adam", "AddLayer", "Affine", "AffineOp", "BatchNormOp",
     "BatchNormalization", "Convolution", "ConvolutionOp", "Dropout", "DropoutOp", "Layer",
     "Model", "Momentum", "MulLayer", "MultiLayerNet", "MultiLayerNetExtend", "Nesterov",
-    "Optimizer", "Pooling", "PoolingOp", "RMSprop", "Relu", "Sigmoid", "SimpleConvNet",
-    "SoftmaxWithLoss", "TwoLayerNet",
+    "Optimizer", "Parameter", "Pooling", "PoolingOp", "RMSprop", "Relu", "Sigmoid",
+    "SimpleConvNet", "SoftmaxWithLoss", "TwoLayerNet",
     "col2im", "conv_output_size", "im2col", "load_mnist", "shuffle_dataset", "smooth_curve",
 ]
 

@@ -8,38 +8,41 @@
    ``layer.forward(x_node)``) records one node in the computational graph, and
    ``loss.backward()`` fills the ``.grad`` of the parameter Nodes (``layer.parameters()``).
 
-Both ways run the *same* derivative code. Each layer's math lives in one `autograd.Op` class
-(``AffineOp``, ``ConvolutionOp``, ...; for MulLayer/AddLayer/Relu/Sigmoid/SoftmaxWithLoss the
-engine's own ``Mul``/``Add``/``Relu``/``Sigmoid``/``CrossEntropy``), whose static ``forward`` and
-``backward`` the textbook class calls directly and the engine calls while recording/backpropagating.
+Both ways run the *same* derivative code. Each layer names one `autograd.Op` class, ``op``,
+whose ``forward`` and ``backward`` are the layer's math (``AffineOp``, ``ConvolutionOp``, ...;
+for MulLayer/AddLayer/Relu/Sigmoid/SoftmaxWithLoss the engine's own ``Mul``/``Add``/``Relu``/
+``Sigmoid``/``CrossEntropy``). The `Layer` base class holds the plumbing once: its ``apply_op``
+runs the op forward (and records it when an input is a Node) and its ``backward(dout)`` runs
+the op's backward and stores ``dW``/``db``. A layer itself only says which op, with which
+inputs, and offers the book's attribute names (``self.mask``, ``self.out``, ``self.x``, ...)
+for what the last forward saved.
 
-Parameters are the arrays the layer was built with (``layer.W is net.params['W1']``), so the
-book's in-place update ``params[key] -= lr * grads[key]`` is seen by the layer. The leaf Node of
-a parameter wraps that same array object, so optimizers working on Nodes update it too.
+A parameter (``W = Parameter()``) is stored in one place. ``layer.W`` is an array: the book's
+in-place update ``params[key] -= lr * grads[key]`` changes it (the model's ``params`` dict holds
+the same array object). ``layer.parameter("W")`` is the leaf Node that the engine and the
+PyTorch-style optimizers use: it is made on first use around that same array and from then on
+*is* where the array lives, so ``layer.W`` reads ``node.value`` and assigning ``layer.W = new``
+sets it. There is nothing to keep in sync.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 import autograd
 from autograd import ops
-from autograd.node import Node, Op
+from autograd.node import Node, Op, as_node, record
 from nn import kernels
 from nn.utils import conv_output_size
 
 __all__ = [
-    "Layer", "MulLayer", "AddLayer", "Relu", "Sigmoid", "Affine", "SoftmaxWithLoss", "Dropout",
-    "BatchNormalization", "Convolution", "Pooling",
+    "Layer", "Parameter", "MulLayer", "AddLayer", "Relu", "Sigmoid", "Affine",
+    "SoftmaxWithLoss", "Dropout", "BatchNormalization", "Convolution", "Pooling",
     "AffineOp", "DropoutOp", "BatchNormOp", "ConvolutionOp", "PoolingOp",
 ]
-
-def _is_node(*values: Any) -> bool:
-    """True when any argument is a Node: the layer then records itself in the graph."""
-    return any(v.__class__ is Node for v in values)
 
 
 def _float_array(value: Any, what: str) -> np.ndarray:
@@ -55,21 +58,70 @@ def _float_array(value: Any, what: str) -> np.ndarray:
     return arr.astype(np.float64)
 
 
-class Layer:
-    """What every layer shares: a name, parameters as arrays and as leaf Nodes, ``layer(x)``.
+def _shape(x: Any) -> tuple[int, ...]:
+    """The shape of an array, a number or a Node's value."""
+    return np.shape(x.value if x.__class__ is Node else x)
 
-    Subclasses list their parameter attributes in ``param_attrs`` (``("W", "b")``). The array
-    ``layer.W`` is the source of truth; ``layer.parameter("W")`` returns a leaf Node holding the
-    very same array object (made on first use; if ``layer.W`` is replaced, the same Node takes
-    the new array).
+
+class Parameter:
+    """Declares a layer parameter (``W = Parameter()`` in the class body), as PyTorch's does.
+
+    ``layer.W`` reads and assigns a float array; the layer stores it in exactly one place: as
+    the array itself until the engine first asks for ``layer.parameter("W")``, then as the value
+    of that leaf Node. A Node passed in (``Affine(W_node, b_node)``) becomes the parameter.
     """
 
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.attr = name
+
+    def __get__(self, layer: Layer | None, owner: type | None = None) -> Any:
+        if layer is None:
+            return self
+        stored = layer._params[self.attr]
+        return stored.value if stored.__class__ is Node else stored
+
+    def __set__(self, layer: Layer, value: Any) -> None:
+        what = f"{layer.name}.{self.attr}"
+        if value.__class__ is Node:
+            value.value = _float_array(value.value, what)
+            layer._params[self.attr] = value
+            return
+        stored = layer._params.get(self.attr)
+        if stored.__class__ is Node:  # replaced (as load_params or astype do): the Node follows
+            stored.value = _float_array(value, what)
+        else:
+            layer._params[self.attr] = _float_array(value, what)
+
+
+class Layer:
+    """What every layer shares: a name, its op, its parameters, and the two-interface plumbing.
+
+    A subclass sets ``op`` (the `autograd.Op` holding its math), declares its parameters
+    (``W = Parameter()``; they become ``param_attrs`` in declaration order) and writes
+    ``forward`` as a call to ``self.apply_op(inputs...)``. ``backward(dout)`` is inherited: it runs
+    ``op.backward`` on what the last array forward saved and sets ``d<param>`` (``dW``, ``db``).
+    """
+
+    #: the op whose forward and backward are this layer's math
+    op: type[Op]
+    #: the parameter attributes, in the op's input order after the data inputs (e.g. ("W", "b"))
     param_attrs: tuple[str, ...] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        declared = [name for name, v in vars(cls).items() if isinstance(v, Parameter)]
+        if declared:
+            cls.param_attrs = cls.param_attrs + tuple(declared)
 
     def __init__(self, name: str | None = None) -> None:
         #: The scope the layer's graph nodes are tagged with (viz groups a layer by it).
         self.name: str = name or type(self).__name__
-        self._nodes: dict[str, Node] = {}
+        self._params: dict[str, Any] = {}
+        # what the last forward on arrays saved for backward: the op's inputs (data, then
+        # parameters), its output and its ctx
+        self._inputs: tuple | None = None
+        self._out: Any = None
+        self._ctx: Any = None
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """Same as ``forward``: ``layer(x)``, as PyTorch modules are called."""
@@ -79,32 +131,77 @@ class Layer:
         """Forward propagation; on Nodes the computation is also recorded in the graph."""
         raise NotImplementedError
 
-    # ----------------------------------------------------------------- parameters
-    def _adopt(self, attr: str, value: Any) -> np.ndarray:
-        """Store a constructor argument: arrays are kept as they are, Nodes become that node."""
-        if value.__class__ is Node:
-            node = value
-            if not (isinstance(node.value, np.ndarray) and node.value.dtype.kind == "f"):
-                node.value = _float_array(node.value, f"{self.name}.{attr}")
-            self._nodes[attr] = node
-            return node.value
-        return _float_array(value, f"{self.name}.{attr}")
+    # ----------------------------------------------------------------- the two interfaces
+    def apply_op(self, *inputs: Any, params: tuple = ()) -> Any:
+        """Run ``op`` forward on `inputs` followed by the layer's parameters.
 
+        If an input is a Node, the op is recorded in the graph (inside ``autograd.scope(name)``,
+        so viz draws the layer as one group) and a Node is returned. Otherwise the result is an
+        array and the op's inputs, output and ctx are saved for ``backward``.
+        """
+        op = self.op
+        on_nodes = inputs[0].__class__ is Node or any(v.__class__ is Node for v in inputs[1:])
+        if on_nodes:
+            values = [as_node(v) for v in inputs] + self.parameters()
+            args = [n.value for n in values]
+        else:
+            args = [*inputs, *[getattr(self, a) for a in self.param_attrs]]
+        if op.saves:
+            out, ctx = op.forward(*args, *params)
+        else:
+            out, ctx = op.forward(*args, *params), params
+        self._ctx = ctx
+        if on_nodes:
+            self._inputs = self._out = None  # backward(dout) belongs to the array interface
+            with autograd.scope(self.name):
+                return record(op, out, tuple(values), ctx)
+        self._inputs, self._out = tuple(args), out
+        return out
+
+    def backward(self, dout: Any = 1, need_dx: bool = True) -> Any:
+        """Backward propagation of the last array forward: the op's backward, as in the book.
+
+        Returns the gradient of the data input (a tuple for two inputs, as MulLayer's
+        ``(dx, dy)``) and stores each parameter's gradient as ``d<name>`` (``dW``, ``db``).
+        ``need_dx=False`` skips the data gradient (returns None) where the op can: for a first
+        layer, whose input is the data batch.
+        """
+        if self._inputs is None:
+            raise RuntimeError(f"{self.name}.backward: no forward on arrays to go back through; "
+                               f"call forward(x) with NumPy arrays first (on Nodes, use "
+                               f"loss.backward())")
+        op, n_params = self.op, len(self.param_attrs)
+        n_data = len(self._inputs) - n_params
+        if op.partial:
+            needs = (need_dx,) * n_data + (True,) * n_params
+            grads = op.backward(dout, self._out, self._ctx, *self._inputs, needs=needs)
+        else:
+            grads = op.backward(dout, self._out, self._ctx, *self._inputs)
+        for attr, grad in zip(self.param_attrs, grads[n_data:]):
+            setattr(self, "d" + attr, grad)
+        return grads[0] if n_data == 1 else tuple(grads[:n_data])
+
+    def _input(self, i: int) -> Any:
+        """Input `i` of the last array forward (None before one)."""
+        return None if self._inputs is None else self._inputs[i]
+
+    def _saved(self, i: int) -> Any:
+        """Item `i` of what the op saved in the last array forward (None before one)."""
+        return None if self._inputs is None else self._ctx[i]
+
+    @property
+    def x(self) -> Any:
+        """The book's ``self.x``: the (first) input of the last forward on arrays."""
+        return self._input(0)
+
+    # ----------------------------------------------------------------- parameters
     def parameter(self, attr: str) -> Node:
         """The leaf Node of parameter `attr` (e.g. "W"); its value *is* ``getattr(self, attr)``."""
-        value = getattr(self, attr)
-        node = self._nodes.get(attr)
-        if node is None:
+        stored = self._params[attr]
+        if stored.__class__ is not Node:
             with autograd.scope(self.name):  # viz draws a parameter inside its layer's box
-                node = Node(_float_array(value, f"{self.name}.{attr}"), name=attr)
-            self._nodes[attr] = node
-        elif node.value is not value:
-            # The array was replaced (as the book's load_params does): the same Node now holds
-            # the new array, so an optimizer built with the old parameters() keeps working.
-            node.value = _float_array(value, f"{self.name}.{attr}")
-        if node.value is not value:  # converted to float: the layer must hold the same array
-            setattr(self, attr, node.value)
-        return node
+                stored = self._params[attr] = Node(stored, name=attr)
+        return stored
 
     def parameters(self) -> list[Node]:
         """This layer's parameters as leaf Nodes, in ``param_attrs`` order (empty if none)."""
@@ -118,12 +215,6 @@ class Layer:
     def __repr__(self) -> str:
         shapes = ", ".join(f"{a}={np.shape(getattr(self, a))}" for a in self.param_attrs)
         return f"{type(self).__name__}({shapes})" if shapes else f"{type(self).__name__}()"
-
-
-def _record(layer: Layer, op: type[Op], *inputs: Any, params: tuple = ()) -> Node:
-    """Record `op` on `inputs` inside the layer's scope, so viz can draw the layer as a group."""
-    with autograd.scope(layer.name):
-        return ops.apply(op, *inputs, params=params)
 
 
 # ===================================================================== chapter 5.4: simple layers
@@ -141,88 +232,68 @@ class MulLayer(Layer):
         (220.0, 2.2, 110.0, 200)
     """
 
-    def __init__(self, name: str | None = None) -> None:
-        super().__init__(name)
-        self.x: Any = None
-        self.y: Any = None
+    op = ops.Mul
 
     def forward(self, x: Any, y: Any) -> Any:
         """``x * y``; records a ``mul`` node when either input is a Node."""
-        if _is_node(x, y):
-            return _record(self, ops.Mul, x, y)
-        self.x, self.y = x, y
-        return ops.Mul.forward(x, y)
+        return self.apply_op(x, y)
 
-    def backward(self, dout: Any = 1) -> tuple[Any, Any]:
-        """``(dout * y, dout * x)``."""
-        return ops.Mul.backward(dout, None, None, self.x, self.y)
+    @property
+    def y(self) -> Any:
+        """The book's ``self.y``: the second factor of the last forward."""
+        return self._input(1)
 
 
 class AddLayer(Layer):
     """Addition layer (加法层): ``out = x + y``; backward passes ``dout`` to both inputs.
 
-    The derivative is the engine's own ``Add`` op.
+    The derivative is the engine's own ``Add`` op: ``(dout, dout)``.
     """
+
+    op = ops.Add
 
     def forward(self, x: Any, y: Any) -> Any:
         """``x + y``; records an ``add`` node when either input is a Node."""
-        if _is_node(x, y):
-            return _record(self, ops.Add, x, y)
-        return ops.Add.forward(x, y)
-
-    def backward(self, dout: Any = 1) -> tuple[Any, Any]:
-        """``(dout, dout)``: ∂(x + y)/∂x = ∂(x + y)/∂y = 1."""
-        return ops.Add.backward(dout, None, None, None, None)
+        return self.apply_op(x, y)
 
 
 # ===================================================================== chapter 5.5: activations
 class Relu(Layer):
     """ReLU layer: ``out = max(x, 0)``; backward lets ``dout`` through only where ``x > 0``.
 
-    The derivative is the engine's ``Relu`` op (``∂y/∂x = 1 if x > 0 else 0``).
+    The derivative is the engine's ``Relu`` op (``∂y/∂x = 1 if x > 0 else 0``); ``dout`` is not
+    modified.
     """
 
-    def __init__(self, name: str | None = None) -> None:
-        super().__init__(name)
-        self.x: Any = None
+    op = ops.Relu
 
     def forward(self, x: Any) -> Any:
         """``max(x, 0)``, elementwise."""
-        if x.__class__ is Node:
-            return _record(self, ops.Relu, x)
-        self.x = x
-        return ops.Relu.forward(x)
-
-    def backward(self, dout: Any) -> Any:
-        """``dout`` where the forward input was positive, 0 elsewhere (``dout`` is not modified)."""
-        return ops.Relu.backward(dout, None, None, self.x)[0]
+        return self.apply_op(x)
 
     @property
     def mask(self) -> Any:
-        """The book's attribute: True where the forward input was ≤ 0 (blocked in backward)."""
-        return None if self.x is None else self.x <= 0
+        """The book's ``self.mask``: True where the forward input was ≤ 0 (blocked in backward)."""
+        x = self.x
+        return None if x is None else x <= 0
 
 
 class Sigmoid(Layer):
-    """Sigmoid layer: ``out = 1 / (1 + exp(−x))``; backward is ``dout · out · (1 − out)``.
+    """Sigmoid layer: ``out = 1 / (1 + exp(−x))``; backward is ``dout · (1 − out) · out``.
 
     The derivative is the engine's ``Sigmoid`` op, written with the output as in the book.
     """
 
-    def __init__(self, name: str | None = None) -> None:
-        super().__init__(name)
-        self.out: Any = None
+    op = ops.Sigmoid
 
     def forward(self, x: Any) -> Any:
         """``1 / (1 + exp(−x))``, elementwise (no overflow warning for large |x|)."""
-        if x.__class__ is Node:
-            return _record(self, ops.Sigmoid, x)
-        self.out = ops.Sigmoid.forward(x)
-        return self.out
+        return self.apply_op(x)
 
-    def backward(self, dout: Any) -> Any:
-        """``dout · y · (1 − y)`` with y the forward output."""
-        return ops.Sigmoid.backward(dout, self.out, None, None)[0]
+    @property
+    def out(self) -> Any:
+        """The book's ``self.out``: the output of the last forward."""
+        return self._out
 
 
 # ===================================================================== chapter 5.6: Affine
@@ -272,33 +343,20 @@ class Affine(Layer):
     shape). After ``backward``, ``dW`` and ``db`` hold the parameter gradients.
     """
 
-    param_attrs = ("W", "b")
+    op = AffineOp
+    W = Parameter()
+    b = Parameter()
 
     def __init__(self, W: Any, b: Any, name: str | None = None) -> None:
         super().__init__(name)
-        self.W: np.ndarray = self._adopt("W", W)
-        self.b: np.ndarray = self._adopt("b", b)
-        self.x: Any = None
-        self.original_x_shape: tuple[int, ...] | None = None
+        self.W, self.b = W, b
         self.dW: np.ndarray | None = None
         self.db: np.ndarray | None = None
 
     def forward(self, x: Any) -> Any:
         """``x.reshape(N, -1) · W + b``."""
-        _check_affine(self.name, np.shape(x.value if x.__class__ is Node else x), self.W, self.b)
-        if x.__class__ is Node:
-            return _record(self, AffineOp, x, self.parameter("W"), self.parameter("b"))
-        self.x, self.original_x_shape = x, x.shape
-        return AffineOp.forward(x, self.W, self.b)
-
-    def backward(self, dout: np.ndarray, need_dx: bool = True) -> np.ndarray | None:
-        """Return ``dx`` (shaped like the forward input); store ``dW``, ``db``.
-
-        ``need_dx=False`` skips ``dx`` (returns None): for a first layer, whose input is the data.
-        """
-        dx, self.dW, self.db = AffineOp.backward(dout, None, (), self.x, self.W, self.b,
-                                                 needs=(need_dx, True, True))
-        return dx
+        _check_affine(self.name, _shape(x), self.W, self.b)
+        return self.apply_op(x)
 
 
 # ===================================================================== chapter 5.6.3: loss
@@ -310,30 +368,29 @@ class SoftmaxWithLoss(Layer):
     ``(softmax(x) − t) / N · dout``: the famous "clean" gradient.
     """
 
-    def __init__(self, name: str | None = None) -> None:
-        super().__init__(name)
-        self.loss: Any = None
-        self.y: np.ndarray | None = None  # softmax output
-        self.t: np.ndarray | None = None  # labels
-        self.x: np.ndarray | None = None
-        self._ctx: Any = None
+    op = ops.CrossEntropy
 
     def forward(self, x: Any, t: Any) -> Any:
         """Mean cross-entropy of softmax(x) against t; a Node when x is a Node."""
-        shape = np.shape(x.value if x.__class__ is Node else x)
+        shape = _shape(x)
         if len(shape) != 2:
             raise ValueError(f"{self.name}: scores must have shape (N, classes), got {shape}")
-        labels = ops.check_labels(shape, t, self.name)
-        if x.__class__ is Node:
-            return _record(self, ops.CrossEntropy, x, params=(labels,))
-        self.x, self.t = x, labels
-        self.loss, self._ctx = ops.CrossEntropy.forward(x, labels)
-        self.y = self._ctx[0]
-        return self.loss
+        return self.apply_op(x, params=(ops.check_labels(shape, t, self.name),))
 
-    def backward(self, dout: Any = 1) -> np.ndarray:
-        """``(y − t) / N · dout``, shape (N, C)."""
-        return ops.CrossEntropy.backward(dout, self.loss, self._ctx, self.x)[0]
+    @property
+    def loss(self) -> Any:
+        """The book's ``self.loss``: the loss of the last forward."""
+        return self._out
+
+    @property
+    def y(self) -> np.ndarray | None:
+        """The book's ``self.y``: softmax of the last forward's scores, shape (N, C)."""
+        return self._saved(0)
+
+    @property
+    def t(self) -> np.ndarray | None:
+        """The book's ``self.t``: the labels of the last forward."""
+        return self._saved(1)
 
 
 # ===================================================================== chapter 6.4: Dropout
@@ -363,27 +420,24 @@ class Dropout(Layer):
     the expected activation matches training (the book's convention, not inverted dropout).
     """
 
+    op = DropoutOp
+
     def __init__(self, dropout_ratio: float = 0.5, name: str | None = None) -> None:
         super().__init__(name)
         if not 0.0 <= dropout_ratio < 1.0:
             raise ValueError(f"{self.name}: dropout_ratio must be in [0, 1), got {dropout_ratio}")
         self.dropout_ratio = dropout_ratio
+        #: the book's ``self.mask``: True for the units kept by the last training forward
         self.mask: Any = None
 
     def forward(self, x: Any, train_flg: bool = True) -> Any:
         """``x * mask`` with a fresh random mask in training, ``x * (1 − ratio)`` at test time."""
-        shape = np.shape(x.value if x.__class__ is Node else x)
+        shape = _shape(x)
         if train_flg:
             self.mask = np.random.rand(*shape) > self.dropout_ratio
         else:
             self.mask = 1.0 - self.dropout_ratio
-        if x.__class__ is Node:
-            return _record(self, DropoutOp, x, params=(self.mask,))
-        return DropoutOp.forward(x, self.mask)
-
-    def backward(self, dout: Any) -> Any:
-        """``dout * mask``, with the mask of the last forward."""
-        return DropoutOp.backward(dout, None, (self.mask,), None)[0]
+        return self.apply_op(x, params=(self.mask,))
 
 
 # ===================================================================== chapter 6.3: BatchNorm
@@ -422,12 +476,24 @@ def _from_rows(a: np.ndarray, shape: tuple[int, ...], layout: str) -> np.ndarray
     return a.reshape(n, h, w, c).transpose(0, 3, 1, 2)
 
 
+class _BatchNormCtx(NamedTuple):
+    """What BatchNormOp's forward saves: for backward, and the batch statistics for the layer."""
+
+    train: bool
+    layout: str  # "flat" or "channel": see _bn_rows
+    xc: np.ndarray  # x − μ, as rows × features
+    xn: np.ndarray  # x̂ = (x − μ) / σ
+    std: np.ndarray  # σ = √(var + ε)
+    mu: np.ndarray | None  # the batch mean (training only)
+    var: np.ndarray | None  # the batch variance (training only)
+
+
 class BatchNormOp(Op):
     """Batch normalization as a graph op (the book's computation, step by step).
 
-    Training: normalise with the batch's mean and variance, and update the running averages in
-    place (``running = momentum · running + (1 − momentum) · batch``). Test: normalise with the
-    running averages (then the op is an elementwise affine map of x).
+    Training: normalise with the batch's mean and variance (returned in ctx as ``mu``/``var``:
+    the layer folds them into its running averages). Test: normalise with the running averages
+    (then the op is an elementwise affine map of x).
     """
 
     name, symbol = "batch_norm", "BatchNorm"
@@ -440,7 +506,7 @@ class BatchNormOp(Op):
     twice_differentiable = False
 
     @staticmethod
-    def forward(x, gamma, beta, running_mean, running_var, momentum, train):
+    def forward(x, gamma, beta, running_mean, running_var, train):
         layout = _bn_rows(x.shape, gamma.size, "BatchNormalization")
         xr = _to_rows(x, layout)
         if train:
@@ -448,20 +514,17 @@ class BatchNormOp(Op):
             xc = xr - mu
             var = np.mean(xc ** 2, axis=0)
             std = np.sqrt(var + _BN_EPS)
-            running_mean *= momentum
-            running_mean += (1 - momentum) * mu
-            running_var *= momentum
-            running_var += (1 - momentum) * var
         else:
+            mu = var = None
             xc = xr - running_mean
             std = np.sqrt(running_var + _BN_EPS)
         xn = xc / std
         out = gamma.reshape(-1) * xn + beta.reshape(-1)
-        return _from_rows(out, x.shape, layout), (train, layout, xc, xn, std)
+        return _from_rows(out, x.shape, layout), _BatchNormCtx(train, layout, xc, xn, std, mu, var)
 
     @staticmethod
     def backward(g, y, ctx, x, gamma, beta):
-        train, layout, xc, xn, std = ctx
+        train, layout, xc, xn, std = ctx[:5]
         dout = _to_rows(g, layout)
         dbeta = dout.sum(axis=0)
         dgamma = np.sum(xn * dout, axis=0)
@@ -484,21 +547,23 @@ class BatchNormOp(Op):
 class BatchNormalization(Layer):
     """Batch Normalization layer (the book's), for (N, D) and (N, C, H, W) input.
 
-    ``forward(x, train_flg=True)`` normalises with the batch statistics and updates
-    ``running_mean`` / ``running_var`` (made as zeros on the first forward if not given);
-    ``train_flg=False`` uses the running statistics. For 4-D input, gamma with C·H·W entries
-    normalises each activation (the book), gamma with C entries each channel. After
-    ``backward``, ``dgamma`` and ``dbeta`` hold the parameter gradients.
+    ``forward(x, train_flg=True)`` normalises with the batch statistics and then updates
+    ``running_mean`` / ``running_var`` (made as zeros on the first forward if not given):
+    ``running = momentum · running + (1 − momentum) · batch``. ``train_flg=False`` uses the
+    running statistics. For 4-D input, gamma with C·H·W entries normalises each activation (the
+    book), gamma with C entries each channel. After ``backward``, ``dgamma`` and ``dbeta`` hold
+    the parameter gradients.
     """
 
-    param_attrs = ("gamma", "beta")
+    op = BatchNormOp
+    gamma = Parameter()
+    beta = Parameter()
 
     def __init__(self, gamma: Any, beta: Any, momentum: float = 0.9,
                  running_mean: Any = None, running_var: Any = None,
                  name: str | None = None) -> None:
         super().__init__(name)
-        self.gamma: np.ndarray = self._adopt("gamma", gamma)
-        self.beta: np.ndarray = self._adopt("beta", beta)
+        self.gamma, self.beta = gamma, beta
         if self.gamma.shape != self.beta.shape:
             raise ValueError(f"{self.name}: gamma has shape {self.gamma.shape} but beta has "
                              f"shape {self.beta.shape}; they must match")
@@ -506,11 +571,8 @@ class BatchNormalization(Layer):
         # updated in place by every training forward, so they must be float arrays we own
         self.running_mean = None if running_mean is None else np.array(running_mean, float)
         self.running_var = None if running_var is None else np.array(running_var, float)
-        self.input_shape: tuple[int, ...] | None = None
         self.dgamma: np.ndarray | None = None
         self.dbeta: np.ndarray | None = None
-        self._x: Any = None
-        self._ctx: Any = None
 
     def forward(self, x: Any, train_flg: bool = True) -> Any:
         """Normalise x (batch statistics if `train_flg`, else running ones), then scale/shift."""
@@ -520,19 +582,14 @@ class BatchNormalization(Layer):
             dtype = value.dtype if value.dtype.kind == "f" else np.float64
             self.running_mean = np.zeros(self.gamma.size, dtype=dtype)
             self.running_var = np.zeros(self.gamma.size, dtype=dtype)
-        params = (self.running_mean, self.running_var, self.momentum, bool(train_flg))
-        if x.__class__ is Node:
-            return _record(self, BatchNormOp, x, self.parameter("gamma"), self.parameter("beta"),
-                           params=params)
-        self._x, self.input_shape = x, x.shape
-        out, self._ctx = BatchNormOp.forward(x, self.gamma, self.beta, *params)
+        out = self.apply_op(x, params=(self.running_mean, self.running_var, bool(train_flg)))
+        if train_flg:  # in place: the arrays stay the ones the caller may hold
+            ctx, m = self._ctx, self.momentum
+            self.running_mean *= m
+            self.running_mean += (1 - m) * ctx.mu
+            self.running_var *= m
+            self.running_var += (1 - m) * ctx.var
         return out
-
-    def backward(self, dout: np.ndarray) -> np.ndarray:
-        """Return ``dx`` (shaped like the input); store ``dgamma``, ``dbeta``."""
-        dx, self.dgamma, self.dbeta = BatchNormOp.backward(dout, None, self._ctx, self._x,
-                                                           self.gamma, self.beta)
-        return dx
 
 
 # ===================================================================== chapter 7: CNN layers
@@ -584,37 +641,26 @@ class Convolution(Layer):
     After ``backward``, ``dW`` and ``db`` hold the parameter gradients.
     """
 
-    param_attrs = ("W", "b")
+    op = ConvolutionOp
+    W = Parameter()
+    b = Parameter()
 
     def __init__(self, W: Any, b: Any, stride: int = 1, pad: int = 0,
                  name: str | None = None) -> None:
         super().__init__(name)
-        self.W: np.ndarray = self._adopt("W", W)
-        self.b: np.ndarray = self._adopt("b", b)
+        self.W, self.b = W, b
         if self.W.ndim != 4 or self.b.shape != (self.W.shape[0],):
             raise ValueError(f"{self.name}: W must have shape (FN, C, FH, FW) and b (FN,), got "
                              f"{self.W.shape} and {self.b.shape}")
         self.stride, self.pad = int(stride), int(pad)
-        self.x: Any = None
         self.dW: np.ndarray | None = None
         self.db: np.ndarray | None = None
-        self._ctx: Any = None
-
-    @property
-    def col_W(self) -> np.ndarray:  # noqa: N802 - the book's name
-        """The filters as a matrix (C·FH·FW, FN), the book's ``col_W``."""
-        return self.W.reshape(self.W.shape[0], -1).T
 
     def forward(self, x: Any) -> Any:
         """Convolve the batch x (N, C, H, W) with the filters; add the bias per filter."""
-        shape = np.shape(x.value if x.__class__ is Node else x)
+        shape = _shape(x)
         _check_conv(self.name, shape, self.W.shape[2:], self.W.shape[1], self.stride, self.pad)
-        if x.__class__ is Node:
-            return _record(self, ConvolutionOp, x, self.parameter("W"), self.parameter("b"),
-                           params=(self.stride, self.pad))
-        self.x = x
-        out, self._ctx = ConvolutionOp.forward(x, self.W, self.b, self.stride, self.pad)
-        return out
+        return self.apply_op(x, params=(self.stride, self.pad))
 
     @property
     def col(self) -> np.ndarray | None:
@@ -622,19 +668,16 @@ class Convolution(Layer):
 
         (The layer keeps the same numbers in image order, which is faster; see nn/kernels.py.)
         """
-        if self._ctx is None:
+        col = self._saved(0)
+        if col is None:
             return None
-        col = self._ctx[0][:, :-1]  # without the row of ones the bias multiplies
+        col = col[:, :-1]  # without the row of ones the bias multiplies
         return col.transpose(0, 2, 1).reshape(-1, col.shape[1])
 
-    def backward(self, dout: np.ndarray, need_dx: bool = True) -> np.ndarray | None:
-        """Return ``dx`` (N, C, H, W); store ``dW``, ``db``.
-
-        ``need_dx=False`` skips ``dx`` (returns None): for a first layer, whose input is the data.
-        """
-        dx, self.dW, self.db = ConvolutionOp.backward(dout, None, self._ctx, self.x, self.W,
-                                                      self.b, needs=(need_dx, True, True))
-        return dx
+    @property
+    def col_W(self) -> np.ndarray:  # noqa: N802 - the book's name
+        """The filters as a matrix (C·FH·FW, FN), the book's ``col_W``."""
+        return self.W.reshape(self.W.shape[0], -1).T
 
 
 class PoolingOp(Op):
@@ -663,8 +706,11 @@ class Pooling(Layer):
     """Max pooling layer: ``pool_h × pool_w`` windows moved by `stride`, per channel.
 
     Padding (if any) is −inf, so it is never picked as a maximum; pad must be smaller than the
-    window. Pooling has no parameters.
+    window. Pooling has no parameters; backward routes each ``dout`` element to the input
+    position that was its window's maximum.
     """
+
+    op = PoolingOp
 
     def __init__(self, pool_h: int, pool_w: int, stride: int = 2, pad: int = 0,
                  name: str | None = None) -> None:
@@ -674,28 +720,18 @@ class Pooling(Layer):
         if self.pad >= min(self.pool_h, self.pool_w):
             raise ValueError(f"{self.name}: pad={pad} must be smaller than the {pool_h}x{pool_w} "
                              f"window, or some windows would hold only padding")
-        self.x: Any = None
-        self._ctx: Any = None
 
     def forward(self, x: Any) -> Any:
         """The maximum of each window, per channel: (N, C, H, W) → (N, C, OH, OW)."""
-        shape = np.shape(x.value if x.__class__ is Node else x)
+        shape = _shape(x)
         _check_conv(self.name, shape, (self.pool_h, self.pool_w), None, self.stride, self.pad)
-        params = (self.pool_h, self.pool_w, self.stride, self.pad)
-        if x.__class__ is Node:
-            return _record(self, PoolingOp, x, params=params)
-        self.x = x
-        out, self._ctx = PoolingOp.forward(x, *params)
-        return out
+        return self.apply_op(x, params=(self.pool_h, self.pool_w, self.stride, self.pad))
 
     @property
     def arg_max(self) -> np.ndarray | None:
         """The book's ``arg_max``: per window, the position of its maximum (0 … pool_h·pool_w − 1),
         one entry per row of the book's im2col, i.e. in (N, OH, OW, C) order. Made on use."""
-        if self._ctx is None:
+        windows = self._saved(0)
+        if windows is None:
             return None
-        return kernels.pool_argmax(self._ctx[0], self.stride).transpose(0, 2, 3, 1).reshape(-1)
-
-    def backward(self, dout: np.ndarray) -> np.ndarray:
-        """Route each ``dout`` element to the input position that was the window's maximum."""
-        return PoolingOp.backward(dout, None, self._ctx, self.x)[0]
+        return kernels.pool_argmax(windows, self.stride).transpose(0, 2, 3, 1).reshape(-1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import autograd
 import nn
 from autograd import Node, gradcheck, numerical_gradient
 from nn import (
@@ -454,3 +455,75 @@ def test_data_batch_gets_no_gradient_but_parameters_do(make):
     layer(xn).backward(w)
     assert xn.grad is None
     np.testing.assert_allclose(layer.parameter("W").grad, dW, rtol=1e-12)
+
+
+# ===================================================================== the Layer base class
+def test_a_parameter_lives_in_one_place():
+    W = RNG.standard_normal((3, 2))
+    layer = Affine(W, np.zeros(2))
+    assert layer.W is W  # no copy before the engine asks for a Node ...
+    node = layer.parameter("W")
+    assert node.value is W and layer.parameter("W") is node  # ... nor after
+    W -= 1.0  # the book's in-place update is seen by both interfaces
+    np.testing.assert_array_equal(layer.forward(np.eye(3)), W)
+    new = np.ones((3, 2))
+    layer.W = new  # replacing the array (as load_params / astype do): the same Node follows
+    assert layer.parameter("W") is node and node.value is new
+    layer.W = np.arange(6).reshape(3, 2)  # integers become floats
+    assert node.value.dtype == np.float64 and layer.W is node.value
+    assert Affine.param_attrs == ("W", "b") and BatchNormalization.param_attrs == ("gamma", "beta")
+
+
+def test_a_node_passed_in_becomes_the_parameter():
+    Wn = Node(np.ones((2, 2)), name="W")
+    layer = Affine(Wn, np.zeros(2))
+    assert layer.parameter("W") is Wn and layer.W is Wn.value
+    layer(Node(np.eye(2))).sum().backward()
+    np.testing.assert_array_equal(Wn.grad, np.ones((2, 2)))
+
+
+def test_the_books_attributes_mean_what_they_mean_in_the_book():
+    x = RNG.standard_normal((2, 3))
+    sig = Sigmoid()
+    out = sig.forward(x)
+    assert sig.out is out
+    np.testing.assert_allclose(sig.backward(np.ones_like(x)), (1.0 - sig.out) * sig.out)
+    mul = MulLayer()
+    mul.forward(3.0, 4.0)
+    assert (mul.x, mul.y) == (3.0, 4.0)
+    affine = Affine(RNG.standard_normal((3, 2)), np.zeros(2))
+    affine.forward(x)
+    assert affine.x is x
+    loss_layer = SoftmaxWithLoss()
+    loss = loss_layer.forward(x, np.array([0, 2]))
+    assert loss_layer.loss == loss and list(loss_layer.t) == [0, 2]
+    conv = Convolution(RNG.standard_normal((2, 1, 2, 2)), np.zeros(2))
+    img = RNG.standard_normal((1, 1, 3, 3))
+    conv.forward(img)
+    assert conv.x is img
+    np.testing.assert_array_equal(conv.col, im2col(img, 2, 2))
+    pool = Pooling(2, 2, stride=1)
+    pool.forward(np.array([[[[1.0, 2.0], [4.0, 3.0]]]]))
+    assert list(pool.arg_max) == [2]
+
+
+def test_backward_before_an_array_forward_says_what_to_do():
+    layer = Relu()
+    with pytest.raises(RuntimeError, match=r"Relu.backward: no forward on arrays"):
+        layer.backward(np.ones(2))
+    layer(Node(np.ones(2)))  # a forward on Nodes is undone by loss.backward(), not by this
+    with pytest.raises(RuntimeError, match="loss.backward"):
+        layer.backward(np.ones(2))
+
+
+def test_batchnorm_running_stats_are_updated_by_the_layer_not_the_op():
+    x = RNG.standard_normal((6, 3))
+    layer = BatchNormalization(np.ones(3), np.zeros(3), momentum=0.5)
+    rm, rv = np.zeros(3), np.ones(3)
+    nn.BatchNormOp.forward(x, layer.gamma, layer.beta, rm, rv, True)
+    np.testing.assert_array_equal(rm, 0)  # the op only computes
+    np.testing.assert_array_equal(rv, 1)
+    with autograd.no_grad():  # nothing recorded: the running statistics still move
+        layer(Node(x))
+    np.testing.assert_allclose(layer.running_mean, 0.5 * x.mean(axis=0))
+    np.testing.assert_allclose(layer.running_var, 0.5 * x.var(axis=0))
