@@ -59,8 +59,8 @@ def _float_array(value: Any, what: str) -> np.ndarray:
 
 
 def _shape(x: Any) -> tuple[int, ...]:
-    """The shape of an array, a number or a Node's value."""
-    return np.shape(x.value if x.__class__ is Node else x)
+    """The shape of an array, a Node or a number."""
+    return x.shape if x.__class__ is np.ndarray or x.__class__ is Node else np.shape(x)
 
 
 class Parameter:
@@ -106,20 +106,24 @@ class Layer:
     op: type[Op]
     #: the parameter attributes, in the op's input order after the data inputs (e.g. ("W", "b"))
     param_attrs: tuple[str, ...] = ()
+    _grad_attrs: tuple[str, ...] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         declared = [name for name, v in vars(cls).items() if isinstance(v, Parameter)]
         if declared:
             cls.param_attrs = cls.param_attrs + tuple(declared)
+        cls._grad_attrs = tuple("d" + attr for attr in cls.param_attrs)  # ("dW", "db")
 
     def __init__(self, name: str | None = None) -> None:
         #: The scope the layer's graph nodes are tagged with (viz groups a layer by it).
         self.name: str = name or type(self).__name__
-        self._params: dict[str, Any] = {}
+        # each parameter's one storage place, in param_attrs order: an array, or its leaf Node
+        self._params: dict[str, Any] = dict.fromkeys(self.param_attrs)
         # what the last forward on arrays saved for backward: the op's inputs (data, then
-        # parameters), its output and its ctx
+        # parameters), how many of them are data, its output and its ctx
         self._inputs: tuple | None = None
+        self._n_data = 0
         self._out: Any = None
         self._ctx: Any = None
 
@@ -139,24 +143,32 @@ class Layer:
         so viz draws the layer as one group) and a Node is returned. Otherwise the result is an
         array and the op's inputs, output and ctx are saved for ``backward``.
         """
-        op = self.op
-        on_nodes = inputs[0].__class__ is Node or any(v.__class__ is Node for v in inputs[1:])
-        if on_nodes:
-            values = [as_node(v) for v in inputs] + self.parameters()
-            args = [n.value for n in values]
+        for v in inputs:
+            if v.__class__ is Node:
+                return self._record(inputs, params)
+        op, args = self.op, inputs
+        for p in self._params.values():  # the parameters follow the data inputs
+            args += (p.value if p.__class__ is Node else p,)
+        if op.saves:
+            out, self._ctx = op.forward(*args, *params)
         else:
-            args = [*inputs, *[getattr(self, a) for a in self.param_attrs]]
+            out, self._ctx = op.forward(*args, *params), params
+        self._inputs, self._n_data, self._out = args, len(inputs), out
+        return out
+
+    def _record(self, inputs: tuple, params: tuple) -> Node:
+        """``apply_op`` on Nodes: the same forward, recorded as one node of the graph."""
+        op = self.op
+        nodes = tuple([as_node(v) for v in inputs]) + tuple(self.parameters())
+        args = [n.value for n in nodes]
         if op.saves:
             out, ctx = op.forward(*args, *params)
         else:
             out, ctx = op.forward(*args, *params), params
-        self._ctx = ctx
-        if on_nodes:
-            self._inputs = self._out = None  # backward(dout) belongs to the array interface
-            with autograd.scope(self.name):
-                return record(op, out, tuple(values), ctx)
-        self._inputs, self._out = tuple(args), out
-        return out
+        self._ctx = ctx  # BatchNormalization reads the batch statistics from it
+        self._inputs = self._out = None  # backward(dout) belongs to the array interface
+        with autograd.scope(self.name):
+            return record(op, out, nodes, ctx)
 
     def backward(self, dout: Any = 1, need_dx: bool = True) -> Any:
         """Backward propagation of the last array forward: the op's backward, as in the book.
@@ -166,20 +178,20 @@ class Layer:
         ``need_dx=False`` skips the data gradient (returns None) where the op can: for a first
         layer, whose input is the data batch.
         """
-        if self._inputs is None:
+        saved = self._inputs
+        if saved is None:
             raise RuntimeError(f"{self.name}.backward: no forward on arrays to go back through; "
                                f"call forward(x) with NumPy arrays first (on Nodes, use "
                                f"loss.backward())")
-        op, n_params = self.op, len(self.param_attrs)
-        n_data = len(self._inputs) - n_params
-        if op.partial:
-            needs = (need_dx,) * n_data + (True,) * n_params
-            grads = op.backward(dout, self._out, self._ctx, *self._inputs, needs=needs)
+        op, n_data = self.op, self._n_data
+        if need_dx or not op.partial:
+            grads = op.backward(dout, self._out, self._ctx, *saved)
         else:
-            grads = op.backward(dout, self._out, self._ctx, *self._inputs)
-        for attr, grad in zip(self.param_attrs, grads[n_data:]):
-            setattr(self, "d" + attr, grad)
-        return grads[0] if n_data == 1 else tuple(grads[:n_data])
+            needs = (False,) * n_data + (True,) * (len(saved) - n_data)
+            grads = op.backward(dout, self._out, self._ctx, *saved, needs=needs)
+        for attr, grad in zip(self._grad_attrs, grads[n_data:]):
+            setattr(self, attr, grad)
+        return grads[0] if n_data == 1 else grads[:n_data]
 
     def _input(self, i: int) -> Any:
         """Input `i` of the last array forward (None before one)."""
