@@ -1,14 +1,17 @@
-"""Every op's gradient against central finite differences (float64), broadcasting included."""
+"""Every op's first and second derivatives against central finite differences (float64).
+
+Broadcasting included; ``gradcheck(..., order=2)`` differentiates each op's backward again.
+"""
 
 import warnings
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import autograd as ag
-from autograd import Node, gradcheck
+from autograd import Node, gradcheck, numerical_gradient
 
 rng = np.random.default_rng(0)
 
@@ -17,10 +20,12 @@ def node(*shape, low=-2.0, high=2.0, name=None):
     return Node(rng.uniform(low, high, size=shape), name=name)
 
 
-def assert_gradcheck(f, *inputs, **kw):
-    report = gradcheck(f, *inputs, **kw)
+def assert_gradcheck(f, *inputs, order=2, **kw):
+    """First and second derivatives against central differences (HIPS autograd's check_grads)."""
+    report = gradcheck(f, *inputs, order=order, **kw)
     assert report.ok, f"\n{report}"
-    assert all(r.max_abs_diff < 1e-6 for r in report.rows), f"\n{report}"
+    assert {r.order for r in report.rows} == set(range(1, order + 1))
+    assert all(r.max_abs_diff < 1e-6 for r in report.rows if r.order == 1), f"\n{report}"
 
 
 BINARY = {
@@ -176,41 +181,52 @@ def test_cross_entropy_label_errors():
         ag.cross_entropy(node(3), np.array([0]))
 
 
-def test_second_order_through_array_ops():
-    # d/dx of sum(grad of sum(softmax(x)*w)) checked numerically
-    x = node(2, 3)
-    w = rng.normal(size=(2, 3))
+# Every op of autograd/ops.py, each through the public function that records it, checked to
+# second order (the derivative of its backward, as recorded by backward(create_graph=True)).
+# Inputs stay away from kinks (relu at 0, ties of max) where derivatives do not exist.
+EVERY_OP = {
+    "Add": (lambda a, b: a + b, [(3, 4), (4,)]),
+    "Sub": (lambda a, b: a - b, [(3, 1), (1, 4)]),
+    "Mul": (lambda a, b: a * b, [(3, 4), (3, 4)]),
+    "Div": (lambda a, b: a / b, [(3, 4), (4,)]),
+    "Pow": (lambda a, b: a ** b, [(3, 4), (3, 4)]),
+    "PowConst": (lambda x: x ** -1.5, [(3, 4)]),
+    "Neg": (lambda x: -x * x, [(3, 4)]),
+    "MatMul": (lambda a, b: a @ b, [(3, 4), (4, 2)]),
+    "Exp": (ag.exp, [(3, 4)]),
+    "Log": (ag.log, [(3, 4)]),
+    "Sqrt": (ag.sqrt, [(3, 4)]),
+    "Tanh": (ag.tanh, [(3, 4)]),
+    "Sigmoid": (ag.sigmoid, [(3, 4)]),
+    "Relu": (lambda x: ag.relu(x - 1.25) * x, [(3, 4)]),
+    "Sum": (lambda x: ag.sum(x * x, axis=1), [(3, 4)]),
+    "Mean": (lambda x: ag.mean(x * x, axis=(0, 2), keepdims=True), [(2, 3, 4)]),
+    "Max": (lambda x: ag.max(x * x, axis=0), [(3, 4)]),
+    "Reshape": (lambda x: (x * x).reshape(2, 6), [(3, 4)]),
+    "Transpose": (lambda x: (x * x).transpose(1, 0), [(3, 4)]),
+    "BroadcastTo": (lambda x: ag.broadcast_to(x * x, (2, 3, 4)), [(3, 1)]),
+    "SumTo": (lambda x: ag.sum_to(x * x, (3, 1)), [(3, 4)]),
+    "GetItem": (lambda x: (x * x)[np.array([0, 2, 2]), 1:3], [(3, 4)]),
+    "GetItemGrad": (lambda g: ag.apply(ag.ops.GetItemGrad, g * g,
+                                       params=((np.array([0, 2, 2]),), (4, 2))), [(3, 2)]),
+    "Softmax": (lambda x: ag.softmax(x, axis=0), [(3, 4)]),
+    "LogSoftmax": (ag.log_softmax, [(3, 4)]),
+    "CrossEntropy": (lambda x: ag.cross_entropy(x, np.array([0, 3, 1])), [(3, 4)]),
+}
 
-    def grad_norm(x):
-        y = (ag.softmax(x) * w).sum() + (ag.log_softmax(x) * w).sum() + (x ** 3).mean()
-        x.zero_grad()
-        y.backward(create_graph=True)
-        g = x.grad
-        x.zero_grad()
-        return (g * g).sum()
 
-    value = grad_norm(x)
-    value.backward()
-    analytic = x.grad
-    numeric = ag.numerical_gradient(lambda _: grad_norm(x).value, x.value, h=1e-5)
-    np.testing.assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-7)
+def test_every_op_has_a_second_order_check():
+    ops = {name for name, v in vars(ag.ops).items()
+           if isinstance(v, type) and issubclass(v, ag.Op) and v is not ag.Op}
+    assert ops == set(EVERY_OP), "add the new op to EVERY_OP"
 
 
-def test_second_order_through_matmul_getitem_max_reshape():
-    a, b = node(3, 4), node(4, 2)
-
-    def gsum(a):
-        y = (ag.max(a @ b, axis=1) ** 2).sum() + (a[1:, ::2].reshape(-1) ** 3).sum()
-        a.zero_grad()
-        y.backward(create_graph=True)
-        g = a.grad
-        a.zero_grad()
-        return (g * g).sum()
-
-    gsum(a).backward()
-    analytic = a.grad
-    numeric = ag.numerical_gradient(lambda _: gsum(a).value, a.value, h=1e-5)
-    np.testing.assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-6)
+@pytest.mark.parametrize("name", EVERY_OP)
+def test_every_op_to_second_order(name):
+    f, shapes = EVERY_OP[name]
+    r = np.random.default_rng(len(name))
+    inputs = [Node(r.uniform(0.5, 2.0, size=shape)) for shape in shapes]
+    assert_gradcheck(f, *inputs)
 
 
 def test_shape_errors_name_op_and_shapes():
@@ -219,26 +235,58 @@ def test_shape_errors_name_op_and_shapes():
         Node(np.ones((100, 784))) @ Node(np.ones((785, 50)))
     with pytest.raises(ValueError, match=r"add: shapes \(3,\) and \(4,\) cannot be broadcast"):
         Node(np.ones(3)) + np.ones(4)
+    with pytest.raises(ValueError, match=r"mul: shapes \(2, 3\) and \(3, 2\)"):
+        Node(np.ones((2, 3))) * Node(np.ones((3, 2)))
     with pytest.raises(ValueError, match=r"reshape: cannot reshape shape \(2, 3\)"):
         Node(np.ones((2, 3))).reshape(4)
     with pytest.raises(ValueError, match="broadcast_to: cannot broadcast"):
         ag.broadcast_to(Node(np.ones(3)), (4,))
+    with pytest.raises(ValueError, match=r"backward: grad has shape \(2,\)"):
+        (Node(np.ones(3)) * 2).backward(np.ones(2))
 
 
-def test_numerically_stable_at_large_inputs():
-    x = Node(np.array([[-1e4, 0.0, 1e4]]))
-    # underflow to 0 is exact enough and NumPy ignores it by default; everything else raises
-    with np.errstate(all="raise", under="ignore"), warnings.catch_warnings():
+@pytest.mark.parametrize("bad", ["a", None, np.array(["2"]), np.array([1j]), 1 + 2j])
+def test_non_numeric_exponent_is_a_type_error(bad):
+    x = Node(np.array([2.0, 3.0]))
+    with warnings.catch_warnings():
         warnings.simplefilter("error")
-        for f in (ag.softmax, ag.log_softmax, ag.sigmoid):
-            y = f(x)
-            x.zero_grad()
-            (y * np.array([[1.0, 2.0, 3.0]])).sum().backward()
-            assert np.all(np.isfinite(y.value)) and np.all(np.isfinite(x.grad))
-        loss = ag.cross_entropy(x, np.array([0]))
+        with pytest.raises(TypeError, match="real number or a numeric array"):
+            x ** bad
+
+
+def test_division_by_zero_on_arrays_follows_numpy():
+    with np.errstate(divide="ignore"):
+        y = Node(np.array([1.0, -1.0])) / Node(np.array([0.0, 0.0]))
+    np.testing.assert_array_equal(y.value, [np.inf, -np.inf])
+
+
+EXTREME = np.array([[1e4, -1e4, 0.0], [-1e4, -1e4, 1e4], [-1e4, -1e4, -1e4]])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_softmax_family_and_sigmoid_at_plus_minus_1e4(strict_numpy, dtype):
+    x = Node(EXTREME.astype(dtype))
+    g = np.arange(9, dtype=dtype).reshape(3, 3)
+    expect = {
+        "softmax": [[1, 0, 0], [0, 0, 1], [1 / 3, 1 / 3, 1 / 3]],
+        "log_softmax": [[0, -2e4, -1e4], [-2e4, -2e4, 0], [-np.log(3)] * 3],
+        "sigmoid": [[1, 0, 0.5], [0, 0, 1], [0, 0, 0]],
+    }
+    for name, want in expect.items():
         x.zero_grad()
+        y = getattr(ag, name)(x)
+        (y * g).sum().backward()
+        assert np.all(np.isfinite(y.value)) and np.all(np.isfinite(x.grad)), name
+        assert y.value.dtype == dtype and x.grad.dtype == dtype, name
+        np.testing.assert_allclose(y.value, np.array(want), rtol=1e-6, atol=1e-6, err_msg=name)
+    for labels, loss_value in ((np.array([0, 2, 1]), np.log(3) / 3),
+                               (np.array([1, 0, 0]), (2e4 + 2e4 + np.log(3)) / 3)):
+        x.zero_grad()
+        loss = ag.cross_entropy(x, labels)
         loss.backward()
-        assert loss.value == pytest.approx(2e4) and np.all(np.isfinite(x.grad))
+        assert loss.value == pytest.approx(loss_value, rel=1e-6)
+        assert np.all(np.isfinite(x.grad))
+        np.testing.assert_allclose(x.grad.sum(axis=1), 0, atol=1e-6)  # softmax − onehot rows
 
 
 def test_methods_match_functions():
@@ -312,3 +360,161 @@ def test_negative_base_with_constant_exponent_node_needs_no_log():
         warnings.simplefilter("error")  # ln(x) of a negative x would warn; it must not be taken
         (x ** exponent).sum().backward()
     np.testing.assert_allclose(x.grad, [2 * -0.5, 3 * 4.0])
+
+
+# ===================================================================== random graphs vs differences
+def _axis_choices(ndim: int) -> list:
+    return [None, *range(-ndim, ndim), *([(0, ndim - 1)] if ndim >= 2 else [])]
+
+
+OPS = ["add", "sub", "mul", "div", "exp", "log", "tanh", "sigmoid", "relu", "sum", "mean",
+       "reshape", "transpose", "matmul", "getitem", "softmax"]
+
+
+@st.composite
+def programs(draw):
+    """A random expression graph: leaves of broadcast-compatible shapes, then 1–6 random ops.
+
+    Hypothesis picks a seed; the graph is drawn from it with NumPy's generator, so every op and
+    shape is equally likely (Hypothesis on its own favours scalars and the first choices). A
+    failure prints the seed, which rebuilds the same graph.
+
+    Returns ``(leaf_values, steps, weights)``. A step is ``(fn, input_indices)`` over a pool that
+    starts with the leaves; ``fn is None`` adds one more leaf (a matmul weight). Every op output
+    is weighted with a fixed random array and summed into the scalar loss, so every op's gradient
+    is checked, not just the last one's.
+    """
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    base = tuple(rng.integers(2, 4, size=rng.choice(4, p=[0.1, 0.3, 0.3, 0.3])))
+    values = []
+    for _ in range(rng.integers(1, 4)):
+        # size-1 axes (broadcast) now and then; mostly full axes, where ops really mix elements
+        shape = tuple(1 if rng.random() < 0.25 else int(n) for n in base)
+        shape = shape[rng.integers(0, len(shape) + 1) if rng.random() < 0.3 else 0:]
+        values.append(rng.uniform(-1.5, 1.5, size=shape))
+    shapes = [v.shape for v in values]
+    steps: list = []
+
+    def add(fn, *inputs):
+        dummy = [Node(np.zeros(shapes[i])) for i in inputs]
+        steps.append((fn, inputs))
+        shapes.append(np.shape(fn(*dummy).value))
+
+    for _ in range(rng.integers(1, 7)):
+        i = int(rng.integers(len(shapes)))
+        shape, ndim = shapes[i], len(shapes[i])
+        kind = OPS[rng.integers(len(OPS))]
+        if kind in ("add", "sub", "mul", "div"):
+            partners = [j for j, s in enumerate(shapes) if _broadcasts(shape, s)]
+            j = int(rng.choice(partners))
+            fn = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b,
+                  "mul": lambda a, b: a * b,
+                  "div": lambda a, b: a / (b * b + 0.5)}[kind]  # denominator ≥ 0.5
+            add(fn, i, j)
+        elif kind == "exp":
+            add(ag.exp, i)
+        elif kind == "log":
+            add(lambda x: ag.log(x * x + 0.5), i)  # argument ≥ 0.5
+        elif kind in ("tanh", "sigmoid", "relu"):
+            add(getattr(ag, kind), i)
+        elif kind in ("sum", "mean"):
+            choices = _axis_choices(ndim)
+            axis = choices[rng.integers(len(choices))]
+            keep = bool(rng.integers(2))
+            reduce = ag.sum if kind == "sum" else ag.mean
+            add(lambda x, f=reduce, a=axis, k=keep: f(x, a, k), i)
+        elif kind == "reshape":
+            new = [(-1,), shape[::-1], (1, *shape)][rng.integers(3)]
+            add(lambda x, s=new: x.reshape(s), i)
+        elif kind == "transpose":
+            axes = tuple(int(a) for a in rng.permutation(ndim))
+            add(lambda x, a=axes: ag.transpose(x, a), i)
+        elif kind == "matmul" and ndim >= 1:
+            how = rng.integers(2 if ndim == 1 else 3)
+            if how == 0:  # x @ W, W a new leaf
+                values.append(rng.uniform(-1.5, 1.5, size=(shape[-1], rng.integers(1, 4))))
+                shapes.append(values[-1].shape)
+                steps.append((None, (len(values) - 1,)))
+                add(lambda x, w: x @ w, i, len(shapes) - 1)
+            elif how == 1:  # x @ x or x @ xᵀ: the same node on both sides
+                add(lambda x: x @ (x if x.ndim == 1 else ag.transpose(
+                    x, (*range(x.ndim - 2), x.ndim - 1, x.ndim - 2))), i)
+            else:  # batched: stacked matrices times a matrix
+                j = int(rng.integers(len(shapes)))
+                if len(shapes[j]) == 2 and shapes[j][0] == shape[-1]:
+                    add(lambda a, b: a @ b, i, j)
+                else:
+                    add(lambda x: x @ ag.transpose(x, (*range(x.ndim - 2), x.ndim - 1,
+                                                       x.ndim - 2)), i)
+        elif kind == "getitem" and ndim >= 1:
+            n = shape[0]
+            index = [
+                int(rng.integers(-n, n)),
+                slice(int(rng.integers(n)), None),
+                rng.integers(0, n, size=rng.integers(2, 6)),  # repeated indices: add.at
+                (rng.random(n) < 0.6) | (np.arange(n) == rng.integers(n)),  # never empty
+                (Ellipsis, int(rng.integers(shape[-1]))),
+            ][rng.integers(5)]
+            add(lambda x, ix=index: x[ix], i)
+        elif kind == "softmax" and ndim >= 1:
+            axis = int(rng.integers(-ndim, ndim))
+            add(lambda x, a=axis: ag.softmax(x, a), i)
+        else:  # an op that needs at least one axis, drawn for a scalar
+            add(ag.tanh, i)
+    weights = [rng.standard_normal(s) for s in shapes]
+    return values, steps, weights
+
+
+def _broadcasts(a: tuple, b: tuple) -> bool:
+    try:
+        np.broadcast_shapes(a, b)
+    except ValueError:
+        return False
+    return True
+
+
+def _run(values, steps, weights, record=None):
+    """Build the graph from leaf values; return (loss, leaves, op outputs)."""
+    leaves = [Node(v) for v in values]
+    pool = list(leaves[:len(values) - sum(1 for fn, _ in steps if fn is None)])
+    extra = iter(leaves[len(pool):])
+    outputs = []
+    for fn, inputs in steps:
+        if fn is None:
+            pool.append(next(extra))
+            continue
+        out = fn(*[pool[i] for i in inputs])
+        pool.append(out)
+        outputs.append((len(pool) - 1, out))
+        if record is not None and out.op is ag.ops.Relu:
+            record.append(out.inputs[0].value)
+    loss = ag.sum(outputs[0][1] * weights[outputs[0][0]])
+    for k, out in outputs[1:]:
+        loss = loss + ag.sum(out * weights[k])
+    return loss, leaves, [o for _, o in outputs]
+
+
+@settings(max_examples=200, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(programs())
+def test_random_graphs_match_central_differences(program):
+    values, steps, weights = program
+    relu_inputs: list = []
+    loss, leaves, outputs = _run(values, steps, weights, relu_inputs)
+    for out in outputs:  # well-conditioned only: finite differences need it
+        assume(np.all(np.isfinite(out.value)) and np.max(np.abs(out.value), initial=0) < 1e3)
+    for x in relu_inputs:  # away from ReLU's kink
+        assume(np.min(np.abs(x), initial=1.0) > 1e-3)
+    loss.backward()
+
+    def f(_):
+        return _run(values, steps, weights)[0].value
+
+    for leaf, value in zip(leaves, values):
+        analytic = np.zeros(value.shape) if leaf.grad is None else np.asarray(leaf.grad)
+        assert analytic.shape == value.shape
+        numeric = numerical_gradient(f, value, h=1e-6)
+        scale = max(1.0, float(np.max(np.abs(numeric), initial=0)))
+        np.testing.assert_allclose(analytic, numeric, rtol=1e-4, atol=1e-6 * scale)
+
+
