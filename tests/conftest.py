@@ -1,16 +1,49 @@
-"""Browser fixtures: headless Chromium driven by Playwright, for tests of the HTML pages.
+"""Fixtures for the whole suite: where the real MNIST is, strict NumPy, a headless browser.
 
-The system Chromium is used (Debian's ``chromium`` package, see ``.ci/install-browser``);
-Playwright's own browser download is never needed. Without Playwright or Chromium the browser
-tests are skipped with a message saying what to install.
+``mnist_dir`` is the one way a test finds MNIST: ``$MNIST_DIR``, else ../shared/datasets/mnist
+beside the checkout (where CI puts it); a test that asks for it is skipped without the files.
+
+The browser is the system Chromium (Debian's ``chromium`` package, see ``.ci/install-browser``)
+driven by Playwright; Playwright's own browser download is never needed. Without Playwright or
+Chromium the browser tests are skipped with a message saying what to install.
 """
 
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
+import numpy as np
 import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+# Read when the suite starts: some tests clear MNIST_DIR to keep the loader away from it.
+MNIST = Path(os.environ.get("MNIST_DIR") or ROOT.parent / "shared" / "datasets" / "mnist")
+MNIST_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
+               "t10k-labels-idx1-ubyte")
+
+
+@pytest.fixture(scope="session")
+def mnist_dir() -> Path:
+    """The folder with the real MNIST files (each gzipped or not); skips the test without it."""
+    if not all((MNIST / name).exists() or (MNIST / f"{name}.gz").exists()
+               for name in MNIST_FILES):
+        pytest.skip(f"real MNIST not found at {MNIST}; set MNIST_DIR to the folder with the four "
+                    f"IDX files")
+    return MNIST
+
+
+@pytest.fixture
+def strict_numpy():
+    """NumPy warnings are errors (overflow, divide, invalid); underflow to 0 is fine."""
+    with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"), \
+            warnings.catch_warnings():
+        warnings.simplefilter("error")
+        yield
+
+
+
 
 CHROMIUM = os.environ.get("GRAPHGRAD_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -23,18 +23,10 @@ pytest.importorskip("ipykernel", reason="the notebook tests need ipykernel")
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = ROOT / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
-MNIST = Path(os.environ.get("MNIST_DIR", ROOT.parent / "shared" / "datasets" / "mnist"))
 #: Seconds any one cell may take in quick mode before the test fails.
 CELL_TIMEOUT = 300
 #: Colour codes in the kernel's traceback, removed from the failure message.
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
-
-
-def _has_mnist(folder: Path) -> bool:
-    # the loader accepts each file gzipped or not
-    return all((folder / name).exists() or (folder / f"{name}.gz").exists()
-               for name in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
-                            "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"))
 
 
 def _loads_mnist(nb: nbformat.NotebookNode) -> bool:
@@ -51,13 +43,11 @@ def test_notebooks_are_there():
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_runs(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_notebook_runs(path: Path, monkeypatch: pytest.MonkeyPatch,
+                      request: pytest.FixtureRequest) -> None:
     nb = nbformat.read(path, as_version=4)
-    if _loads_mnist(nb):
-        if not _has_mnist(MNIST):
-            pytest.skip(f"{path.name} needs MNIST, which is not at {MNIST}; set MNIST_DIR to "
-                        "the folder with the four IDX files")
-        monkeypatch.setenv("MNIST_DIR", str(MNIST))  # never download in a test
+    if _loads_mnist(nb):  # skipped without MNIST; never download in a test
+        monkeypatch.setenv("MNIST_DIR", str(request.getfixturevalue("mnist_dir")))
     if _imports_torch(nb) and importlib.util.find_spec("torch") is None:
         pytest.skip(f"{path.name} compares graphgrad with PyTorch, which is not installed; "
                     "pip install torch==2.13.0 to run it (CI does)")

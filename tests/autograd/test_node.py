@@ -3,6 +3,7 @@
 import gc
 import math
 import sys
+import tracemalloc
 import weakref
 
 import numpy as np
@@ -112,6 +113,15 @@ def test_backward_twice_accumulates_into_leaves_intermediates_fresh():
     apple.zero_grad()
     price.backward()
     assert apple.grad == pytest.approx(2.2)
+    w = Node(np.array([1.0, 2.0]))
+    y = ag.sum(ag.exp(w * 3.0))
+    y.backward(retain_grad=False)
+    once = w.grad.copy()
+    y.backward(retain_grad=False)  # the graph is still there: it runs again and adds
+    np.testing.assert_allclose(w.grad, 2 * once)
+    w.zero_grad()
+    y.backward()
+    np.testing.assert_allclose(w.grad, once)
 
 
 def test_retain_grad_false_drops_intermediate_grads():
@@ -204,6 +214,20 @@ def test_type_error_names_the_value():
         Node("abc")
 
 
+@pytest.mark.parametrize("bad", ["a", b"a", 1 + 2j, np.array([1j]), np.array([1, None]),
+                                 np.array(["1.5"]), None, [[1, 2], [3]]])
+def test_non_numeric_operands_are_type_errors_and_corrupt_nothing(bad):
+    x = Node(np.array([1.0, 2.0]))
+    y = x * 3.0
+    for f in (lambda: x + bad, lambda: bad * x, lambda: x @ bad, lambda: ag.exp(bad),
+              lambda: ag.sum(bad), lambda: Node(bad)):
+        with pytest.raises(TypeError, match="real number or a numeric array|numeric array"):
+            f()
+    ag.sum(y).backward()  # the graph made before the error still works
+    np.testing.assert_array_equal(x.grad, [3.0, 3.0])
+    np.testing.assert_array_equal(x.value, [1.0, 2.0])
+
+
 def test_ints_become_floats_and_float32_is_kept():
     assert Node(3).value.__class__ is float
     assert Node(np.arange(3)).value.dtype == np.float64
@@ -215,10 +239,16 @@ def test_anomaly_mode_names_first_bad_op():
     with ag.detect_anomaly():
         with pytest.raises(FloatingPointError, match="log produced NaN or Inf in its forward"):
             ag.log(x)
+        with pytest.raises(FloatingPointError, match="div produced NaN or Inf in its forward"):
+            Node(np.array([1.0])) / Node(np.array([0.0]))
+        with pytest.raises(FloatingPointError, match="sqrt produced NaN or Inf in its backward"):
+            ag.sum(ag.sqrt(Node(np.array([0.0, 4.0])))).backward()
     y = ag.sqrt(Node(0.0))
     with ag.detect_anomaly():
         with pytest.raises(FloatingPointError, match="sqrt produced NaN or Inf in its backward"):
             y.backward()
+    with np.errstate(divide="ignore", invalid="ignore"):  # without anomaly mode: as NumPy
+        assert np.isnan(ag.log(x).value[1])
 
 
 def test_graph_is_freed_by_reference_counting_without_gc():
@@ -271,8 +301,11 @@ def test_repr_and_item():
 
 
 def test_scalar_division_by_zero_names_the_op():
-    with pytest.raises(ZeroDivisionError, match=r"div: division by zero"):
-        Node(1.0) / Node(0.0)
+    for f, op in ((lambda: Node(1.0) / Node(0.0), "div:"),
+                  (lambda: Node(0.0) ** -1, "pow")):
+        with pytest.raises(ZeroDivisionError) as info:
+            f()
+        assert str(info.value).startswith(op), str(info.value)  # "div: ...", the house style
     x = Node(0.0)
     with np.errstate(divide="ignore"):
         y = ag.log(x)
@@ -280,3 +313,104 @@ def test_scalar_division_by_zero_names_the_op():
         y.backward()
     with pytest.raises(ZeroDivisionError, match=r"log: division by zero in backward"):
         ag.backward_trace(y)  # the explorer's replay says the same
+    # a tiny divisor is not zero: −a/b² is computed as (a/b)/b, which overflows to −inf as in
+    # NumPy instead of b*b underflowing to 0 and raising
+    a, b = Node(1.0), Node(1e-200)
+    (a / b).backward()
+    assert a.grad == pytest.approx(1e200) and b.grad == -math.inf
+
+
+# ===================================================================== huge fan-in, memory
+def test_hundred_thousand_scalar_nodes_summed_with_python_sum():
+    xs = [Node(float(i)) for i in range(100_000)]
+    total = sum(xs)  # 0 + x0 + x1 + ...: a 100,000-deep chain of adds
+    total.backward()
+    assert total.value == pytest.approx(sum(range(100_000)))
+    assert all(x.grad == 1.0 for x in xs)
+
+
+def test_one_node_used_hundred_thousand_times():
+    x = Node(0.5)
+    total = sum([x] * 100_000)
+    total.backward()
+    assert x.grad == 100_000.0
+    a = Node(np.array([1.0, -2.0]))
+    y = sum(a * float(i % 7) for i in range(20_000))  # an array node feeding 20,000 products
+    ag.sum(y).backward()
+    np.testing.assert_array_equal(a.grad, np.full(2, float(sum(i % 7 for i in range(20_000)))))
+
+
+def _big_graph() -> Node:
+    w = Node(np.linspace(-1, 1, 50))
+    h = w
+    for _ in range(200):
+        h = ag.tanh(h * 0.9 + 0.1)
+    scalars = [Node(float(i)) for i in range(5_000)]
+    s = sum(v * v for v in scalars)
+    return ag.sum(h) + s
+
+
+@pytest.mark.parametrize("retain_grad", [True, False])
+def test_memory_returns_to_baseline_after_dropping_a_big_graph(retain_grad):
+    _big_graph().backward()  # warm-up: lazily made caches are not graph memory
+    gc.collect()
+    gc.disable()  # reference counting alone must free it: no cycles
+    try:
+        tracemalloc.start()
+        baseline, _ = tracemalloc.get_traced_memory()
+        loss = _big_graph()
+        loss.backward(retain_grad=retain_grad)
+        held, _ = tracemalloc.get_traced_memory()
+        del loss
+        after, _ = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    finally:
+        gc.enable()
+    assert held - baseline > 1_000_000  # the graph was big
+    assert after - baseline < 20_000, f"{after - baseline} bytes still held"
+
+
+def test_create_graph_makes_a_cycle_until_the_grad_is_cleared():
+    # Documented behaviour (as in PyTorch): with create_graph=True, x.grad is a Node whose graph
+    # refers back to x, a reference cycle. Clearing x.grad (zero_grad) breaks it.
+    gc.collect()
+    gc.disable()
+    try:
+        x = Node(np.ones(1000))
+        (x * x * x).sum().backward(create_graph=True)
+        ref = weakref.ref(x.grad)
+        x.zero_grad()
+        assert ref() is None
+        x2 = Node(np.ones(3))
+        (x2 * x2).sum().backward(create_graph=True)
+        ref2 = weakref.ref(x2)
+        del x2
+        assert ref2() is not None  # a cycle: only the collector frees it
+        gc.collect()
+        assert ref2() is None
+    finally:
+        gc.enable()
+
+
+# ============================================================ what the engine does not guard
+def test_in_place_change_of_a_recorded_array_changes_the_gradient():
+    # Documented behaviour: the graph keeps references, not copies, and has no version counter
+    # (PyTorch raises "modified by an inplace operation"). Changing a leaf's array between
+    # forward and backward silently gives the gradient at the *new* value, while the output
+    # keeps the old one. Optimizers change parameters only after backward, so training is safe.
+    a = np.array([1.0, 2.0])
+    x = Node(a)
+    y = ag.sum(x * x)
+    a[...] = [10.0, 20.0]
+    y.backward()
+    assert y.value == 5.0  # computed from the old values
+    np.testing.assert_array_equal(x.grad, [20.0, 40.0])  # 2x at the new values, not [2, 4]
+    # ops whose backward uses their output are not affected by a changed input
+    b = np.array([0.0, 1.0])
+    z = Node(b)
+    e = ag.exp(z)
+    b[...] = 5.0
+    ag.sum(e).backward()
+    np.testing.assert_allclose(z.grad, np.exp([0.0, 1.0]))
+
+

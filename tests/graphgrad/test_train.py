@@ -1,32 +1,22 @@
 """`graphgrad train` and the textbook's acceptance number: TwoLayerNet reaches 0.97 on MNIST."""
 
-import os
-from pathlib import Path
-
 import pytest
 
 from graphgrad import train
 from graphgrad.cli import main
 
-ROOT = Path(__file__).resolve().parents[2]
-MNIST = Path(os.environ.get("MNIST_DIR", ROOT.parent / "shared" / "datasets" / "mnist"))
-needs_mnist = pytest.mark.skipif(not (MNIST / "train-images-idx3-ubyte.gz").exists(),
-                                 reason=f"MNIST not found at {MNIST} (set MNIST_DIR)")
 
-
-@needs_mnist
-def test_textbook_two_layer_net_reaches_97_percent():
+def test_textbook_two_layer_net_reaches_97_percent(mnist_dir):
     # the book's 5.7.4 settings: 10,000 iterations, batch 100, lr 0.1, SGD (book: 0.9705)
-    history = train.run("two_layer", iters=10000, batch_size=100, lr=0.1, data=MNIST,
+    history = train.run("two_layer", iters=10000, batch_size=100, lr=0.1, data=mnist_dir,
                         verbose=False, progress=False)
     assert history["final_test_acc"][0] >= 0.97  # the whole test set, after the last iteration
     assert len(history["loss"]) == 10000
 
 
-@needs_mnist
-def test_cli_train_prints_epochs_and_writes_curves(tmp_path, capsys):
+def test_cli_train_prints_epochs_and_writes_curves(tmp_path, capsys, mnist_dir):
     plot = tmp_path / "curves.png"
-    assert main(["train", "--iters", "40", "--train-limit", "2000", "--data", str(MNIST),
+    assert main(["train", "--iters", "40", "--train-limit", "2000", "--data", str(mnist_dir),
                  "--optimizer", "adam", "--lr", "0.01", "--plot", str(plot),
                  "--no-progress"]) == 0
     out = capsys.readouterr().out

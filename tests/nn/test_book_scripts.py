@@ -18,16 +18,16 @@ compare that tightly. For the same reason the numerical gradients in the gradien
 differ from the book's by up to ~1e-5, and our backprop-vs-numerical differences come out
 smaller than the book's.
 
-The scripts read real MNIST from ``$MNIST_DIR`` (or ../shared/datasets/mnist); without it those
-tests are skipped.
+The scripts read the real MNIST through the ``mnist_dir`` fixture; without it those tests are
+skipped.
 """
 
 from __future__ import annotations
 
 import functools
 import json
-import os
 from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -41,24 +41,27 @@ from nn.optimizers import SGD, AdaGrad, Adam, Momentum
 from nn.trainer import Trainer
 from nn.utils import shuffle_dataset, smooth_curve
 
-ROOT = Path(__file__).resolve().parents[2]
 FIGURES: dict[str, Any] = json.loads((Path(__file__).parent / "data" /
                                       "book_figures.json").read_text(encoding="utf-8"))
 SEED: int = FIGURES["_meta"]["seed"]
 #: Largest deviation allowed per entry (measured: 8.8e-16 per entry, from summation order).
 PARAM_ATOL = 1e-12
 
-MNIST_DIR = Path(os.environ.get("MNIST_DIR", ROOT.parent / "shared" / "datasets" / "mnist"))
-needs_mnist = pytest.mark.skipif(not (MNIST_DIR / "train-images-idx3-ubyte.gz").exists(),
-                                 reason=f"MNIST not found at {MNIST_DIR} (set MNIST_DIR)")
-
-
-@functools.lru_cache(maxsize=1)
-def load_mnist(normalize: bool = True, flatten: bool = True, one_hot_label: bool = False):
-    """``nn.datasets.load_mnist`` from MNIST_DIR, kept for the next script with the same arguments
-    (no script writes into the arrays)."""
+@functools.lru_cache(maxsize=4)
+def _cached_mnist(directory: Path, normalize: bool, flatten: bool,
+                  one_hot_label: bool) -> tuple:
     return _load_mnist(normalize=normalize, flatten=flatten, one_hot_label=one_hot_label,
-                       directory=MNIST_DIR)
+                       directory=directory)
+
+
+@pytest.fixture
+def load_mnist(mnist_dir: Path) -> Callable[..., tuple]:
+    """The book's ``load_mnist(normalize=True, flatten=True, one_hot_label=False)`` on the real
+    MNIST (the ``mnist_dir`` fixture: skipped without it), kept for the next script with the
+    same arguments (no script writes into the arrays)."""
+    def load(normalize: bool = True, flatten: bool = True, one_hot_label: bool = False) -> tuple:
+        return _cached_mnist(mnist_dir, normalize, flatten, one_hot_label)
+    return load
 
 
 # ===================================================================== comparing with the book
@@ -189,8 +192,7 @@ def test_ch05_buy_apple_orange():
         715, 2.2, 110, 3.3000000000000003, 165, 650]
 
 
-@needs_mnist
-def test_ch05_gradient_check():
+def test_ch05_gradient_check(load_mnist):
     fig = FIGURES["ch05/gradient_check"]
     (x_train, t_train), (x_test, t_test) = load_mnist(normalize=True, one_hot_label=True)
 
@@ -205,8 +207,7 @@ def test_ch05_gradient_check():
     assert_gradient_check(grad_numerical, grad_backprop, fig, num_atol=1e-5)
 
 
-@needs_mnist
-def test_ch05_train_neuralnet():
+def test_ch05_train_neuralnet(load_mnist):
     fig = FIGURES["ch05/train_neuralnet"]
     (x_train, t_train), (x_test, t_test) = load_mnist(normalize=True, one_hot_label=True)
 
@@ -250,8 +251,7 @@ def test_ch05_train_neuralnet():
 
 
 # ===================================================================== chapter 6
-@needs_mnist
-def test_ch06_batch_norm_gradient_check():
+def test_ch06_batch_norm_gradient_check(load_mnist):
     fig = FIGURES["ch06/batch_norm_gradient_check"]
     (x_train, t_train), (x_test, t_test) = load_mnist(normalize=True, one_hot_label=True)
 
@@ -267,8 +267,7 @@ def test_ch06_batch_norm_gradient_check():
     assert_gradient_check(grad_numerical, grad_backprop, fig, num_atol=1e-5)
 
 
-@needs_mnist
-def test_ch06_batch_norm_test():
+def test_ch06_batch_norm_test(load_mnist):
     fig = FIGURES["ch06/batch_norm_test"]
     (x_train, t_train), (x_test, t_test) = load_mnist(normalize=True)
 
@@ -325,8 +324,7 @@ def test_ch06_batch_norm_test():
     assert results == fig["results"]
 
 
-@needs_mnist
-def test_ch06_hyperparameter_optimization():
+def test_ch06_hyperparameter_optimization(load_mnist):
     fig = FIGURES["ch06/hyperparameter_optimization"]
     (x_train, t_train), (x_test, t_test) = load_mnist(normalize=True)
 
@@ -367,7 +365,8 @@ def test_ch06_hyperparameter_optimization():
     assert results_val == fig["results_val"] and results_train == fig["results_train"]
 
 
-def _compare_mnist_losses(networks, optimizers, keys, max_iterations, batch_size, fig):
+def _compare_mnist_losses(load_mnist, networks, optimizers, keys, max_iterations, batch_size,
+                          fig):
     """The training loop shared by optimizer_compare_mnist.py and weight_init_compare.py."""
     (x_train, t_train), (x_test, t_test) = load_mnist(normalize=True)
     train_size = x_train.shape[0]
@@ -397,8 +396,7 @@ def _compare_mnist_losses(networks, optimizers, keys, max_iterations, batch_size
         assert_params(networks[key].params, fig["params"][key], key)
 
 
-@needs_mnist
-def test_ch06_optimizer_compare_mnist():
+def test_ch06_optimizer_compare_mnist(load_mnist):
     fig = FIGURES["ch06/optimizer_compare_mnist"]
     (x_train, t_train), (x_test, t_test) = load_mnist(normalize=True)
 
@@ -419,8 +417,8 @@ def test_ch06_optimizer_compare_mnist():
             output_size=10)
 
     assert train_size == 60000
-    _compare_mnist_losses(networks, optimizers, list(optimizers), max_iterations, batch_size,
-                          fig)
+    _compare_mnist_losses(load_mnist, networks, optimizers, list(optimizers), max_iterations,
+                          batch_size, fig)
 
 
 def test_ch06_optimizer_compare_naive():
@@ -458,8 +456,7 @@ def test_ch06_optimizer_compare_naive():
         np.testing.assert_allclose(y_history, fig["RESULTS"][key][1], rtol=0, atol=1e-15)
 
 
-@needs_mnist
-def test_ch06_overfit_dropout(capsys):
+def test_ch06_overfit_dropout(capsys, load_mnist):
     fig = FIGURES["ch06/overfit_dropout"]
     (x_train, t_train), (x_test, t_test) = load_mnist(normalize=True)
 
@@ -488,8 +485,7 @@ def test_ch06_overfit_dropout(capsys):
     assert epoch_lines(capsys.readouterr().out) == epoch_lines("\n".join(fig["stdout"]))
 
 
-@needs_mnist
-def test_ch06_overfit_weight_decay():
+def test_ch06_overfit_weight_decay(load_mnist):
     fig = FIGURES["ch06/overfit_weight_decay"]
     (x_train, t_train), (x_test, t_test) = load_mnist(normalize=True)
 
@@ -562,8 +558,7 @@ def test_ch06_weight_init_activation_histogram():
         assert_fp(a, fig["activations"][str(i)], f"layer {i + 1}")
 
 
-@needs_mnist
-def test_ch06_weight_init_compare():
+def test_ch06_weight_init_compare(load_mnist):
     fig = FIGURES["ch06/weight_init_compare"]
     (x_train, t_train), (x_test, t_test) = load_mnist(normalize=True)
 
@@ -580,7 +575,7 @@ def test_ch06_weight_init_compare():
                                       output_size=10, weight_init_std=weight_type)
 
     assert train_size == 60000
-    _compare_mnist_losses(networks, dict.fromkeys(weight_init_types, optimizer),
+    _compare_mnist_losses(load_mnist, networks, dict.fromkeys(weight_init_types, optimizer),
                           list(weight_init_types), max_iterations, batch_size, fig)
 
 
@@ -602,8 +597,7 @@ def test_ch07_gradient_check():
                           num_atol=1e-5)
 
 
-@needs_mnist
-def test_ch07_train_convnet_visualize_filter(capsys, tmp_path, monkeypatch):
+def test_ch07_train_convnet_visualize_filter(capsys, tmp_path, monkeypatch, load_mnist):
     """train_convnet.py saves params.pkl; visualize_filter.py loads it."""
     monkeypatch.chdir(tmp_path)
     # ---- train_convnet.py

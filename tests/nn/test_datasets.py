@@ -9,7 +9,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import http.server
-import os
 import socket
 import struct
 import sys
@@ -26,11 +25,6 @@ from nn.datasets import (
     MNISTNotFoundError,
     load_mnist,
     mnist_cache_dir,
-)
-
-# Captured at import, before the autouse fixture below clears the variable for every test.
-_REAL_MNIST_DIR = os.environ.get("MNIST_DIR") or str(
-    Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets" / "mnist"
 )
 
 N_TRAIN, N_TEST = 20, 5
@@ -191,36 +185,36 @@ def corrupt(tmp_path: Path, name: str, data: bytes) -> tuple[Path, Path]:
     return folder, path
 
 
+def assert_refused(folder: Path, path: Path, match: str, **kwargs: bool) -> str:
+    """load_mnist(directory=folder) raises an MNISTError matching `match` that names `path`."""
+    with pytest.raises(MNISTError, match=match) as info:
+        load_mnist(directory=folder, **kwargs)
+    assert str(path) in str(info.value)
+    return str(info.value)
+
+
 def test_truncated_idx(tmp_path: Path) -> None:
     folder, path = corrupt(tmp_path, NAMES[0], FAKE[NAMES[0]][1][:-100])
-    with pytest.raises(MNISTError, match="truncated") as info:
-        load_mnist(directory=folder)
-    assert str(path) in str(info.value)
-    assert "20 images" in str(info.value)
+    message = assert_refused(folder, path, "truncated")
+    assert "20 images" in message
 
 
 def test_trailing_bytes(tmp_path: Path) -> None:
     folder, path = corrupt(tmp_path, NAMES[3], FAKE[NAMES[3]][1] + b"\0")
-    with pytest.raises(MNISTError, match="extra bytes") as info:
-        load_mnist(directory=folder)
-    assert str(path) in str(info.value)
+    assert_refused(folder, path, "extra bytes")
 
 
 @pytest.mark.parametrize("size", [0, 10])
 def test_shorter_than_header(tmp_path: Path, size: int) -> None:
     folder, path = corrupt(tmp_path, NAMES[2], FAKE[NAMES[2]][1][:size])
-    with pytest.raises(MNISTError, match="too short for an IDX image header") as info:
-        load_mnist(directory=folder)
-    assert str(path) in str(info.value)
+    assert_refused(folder, path, "too short for an IDX image header")
 
 
 def test_truncated_gzip(tmp_path: Path) -> None:
     folder = write_mnist(tmp_path / "d")
     path = folder / (NAMES[0] + ".gz")
     path.write_bytes(path.read_bytes()[:-50])
-    with pytest.raises(MNISTError, match="gzip") as info:
-        load_mnist(directory=folder)
-    assert str(path) in str(info.value)
+    assert_refused(folder, path, "gzip")
 
 
 def test_corrupted_gzip(tmp_path: Path) -> None:
@@ -229,48 +223,36 @@ def test_corrupted_gzip(tmp_path: Path) -> None:
     data = bytearray(path.read_bytes())
     data[len(data) // 2 : len(data) // 2 + 16] = b"\xff" * 16
     path.write_bytes(bytes(data))
-    with pytest.raises(MNISTError, match="corrupt") as info:
-        load_mnist(directory=folder)
-    assert str(path) in str(info.value)
+    assert_refused(folder, path, "corrupt")
 
 
 def test_wrong_magic_label_file_as_images(tmp_path: Path) -> None:
     folder, path = corrupt(tmp_path, NAMES[0], FAKE[NAMES[1]][1])
-    with pytest.raises(MNISTError, match="wrong magic number 2049") as info:
-        load_mnist(directory=folder)
-    assert str(path) in str(info.value)
-    assert "label file" in str(info.value)
+    message = assert_refused(folder, path, "wrong magic number 2049")
+    assert "label file" in message
 
 
 def test_wrong_magic_garbage(tmp_path: Path) -> None:
     folder, path = corrupt(tmp_path, NAMES[3], b"<html>404 Not Found</html>")
-    with pytest.raises(MNISTError, match="wrong magic number") as info:
-        load_mnist(directory=folder)
-    assert str(path) in str(info.value)
+    assert_refused(folder, path, "wrong magic number")
 
 
 def test_wrong_image_size(tmp_path: Path) -> None:
     small = idx_images(np.zeros((N_TRAIN, 28, 27), dtype=np.uint8))
     folder, path = corrupt(tmp_path, NAMES[0], small)
-    with pytest.raises(MNISTError, match="28x27, expected 28x28") as info:
-        load_mnist(directory=folder)
-    assert str(path) in str(info.value)
+    assert_refused(folder, path, "28x27, expected 28x28")
 
 
 def test_count_mismatch(tmp_path: Path) -> None:
     folder, path = corrupt(tmp_path, NAMES[3], idx_labels(np.zeros(N_TEST + 1, np.uint8)))
-    with pytest.raises(MNISTError, match=r"5 images but .* 6 labels") as info:
-        load_mnist(directory=folder)
-    assert str(path) in str(info.value)
-    assert str(folder / NAMES[2]) in str(info.value)
+    message = assert_refused(folder, path, r"5 images but .* 6 labels")
+    assert str(folder / NAMES[2]) in message
 
 
 def test_one_hot_label_out_of_range(tmp_path: Path) -> None:
     folder, path = corrupt(tmp_path, NAMES[1], idx_labels(np.full(N_TRAIN, 12, np.uint8)))
     load_mnist(directory=folder)  # fine as plain labels
-    with pytest.raises(MNISTError, match="label 12") as info:
-        load_mnist(one_hot_label=True, directory=folder)
-    assert str(path) in str(info.value)
+    assert_refused(folder, path, "label 12", one_hot_label=True)
 
 
 def test_missing_file_in_given_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -469,11 +451,9 @@ def test_progress_without_tqdm(
 
 
 @pytest.fixture(scope="module")
-def real_raw() -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+def real_raw(mnist_dir) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """Load the real MNIST as uint8, once for the module."""
-    if not os.path.isdir(_REAL_MNIST_DIR):
-        pytest.skip(f"real MNIST not found at {_REAL_MNIST_DIR}; set MNIST_DIR to run this")
-    return load_mnist(normalize=False, directory=_REAL_MNIST_DIR)
+    return load_mnist(normalize=False, directory=mnist_dir)
 
 
 def test_real_mnist_raw(real_raw) -> None:
@@ -492,8 +472,8 @@ def test_real_mnist_raw(real_raw) -> None:
     )
 
 
-def test_real_mnist_book_defaults(real_raw) -> None:
-    (x, t), (xt, tt) = load_mnist(flatten=False, one_hot_label=True, directory=_REAL_MNIST_DIR)
+def test_real_mnist_book_defaults(real_raw, mnist_dir) -> None:
+    (x, t), (xt, tt) = load_mnist(flatten=False, one_hot_label=True, directory=mnist_dir)
     assert x.shape == (60000, 1, 28, 28) and x.dtype == np.float32
     assert xt.shape == (10000, 1, 28, 28)
     assert x.min() >= 0.0 and x.max() <= 1.0

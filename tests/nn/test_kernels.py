@@ -1,8 +1,7 @@
 """Tests for nn/kernels.py: the fast conv/pool kernels equal the book's im2col way, exactly.
 
-The reference here is written from the book's description of im2col (§7.4.3), one window at a
-time: row (n, i, j) of the matrix is the filter-sized window of sample n whose top-left corner is
-(i·stride, j·stride) in the zero-padded image, flattened channel by channel, row by row.
+The reference is the fixture ``book_im2col`` (tests/nn/conftest.py): the book's im2col written
+from its description (§7.4.3), one window at a time.
 """
 
 from __future__ import annotations
@@ -31,27 +30,16 @@ CASES = [(2, 3, 7, 9, 3, 2, 1, 0), (2, 3, 7, 9, 3, 3, 2, 1), (1, 2, 8, 8, 5, 5, 
          (2, 5, 7, 9, 3, 2, 1, 1), (2, 4, 6, 5, 3, 3, 1, 0), (1, 6, 5, 6, 2, 2, 1, 2)]
 
 
-def reference_im2col(x: np.ndarray, fh: int, fw: int, stride: int, pad: int,
-                     pad_value: float = 0.0) -> np.ndarray:
-    """The book's im2col from its description: one row per window, in (n, i, j) order."""
-    n, c, h, w = x.shape
-    xp = np.pad(x, [(0, 0), (0, 0), (pad, pad), (pad, pad)], constant_values=pad_value)
-    oh, ow = (h + 2 * pad - fh) // stride + 1, (w + 2 * pad - fw) // stride + 1
-    rows = [xp[s, :, i * stride:i * stride + fh, j * stride:j * stride + fw].reshape(-1)
-            for s in range(n) for i in range(oh) for j in range(ow)]
-    return np.array(rows, dtype=x.dtype)
-
-
 def _ints(shape: tuple[int, ...], dtype=np.float64) -> np.ndarray:
     """Small integers as floats: every sum is exact, so results can be compared with ==."""
     return RNG.integers(-5, 6, shape).astype(dtype)
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_im2col_and_image_columns_equal_the_books_description(case):
+def test_im2col_and_image_columns_equal_the_books_description(case, book_im2col):
     N, C, H, W, FH, FW, s, p = case
     x = RNG.standard_normal((N, C, H, W))
-    ref = reference_im2col(x, FH, FW, s, p)
+    ref = book_im2col(x, FH, FW, s, p)
     np.testing.assert_array_equal(im2col(x, FH, FW, s, p), ref)
     cols = image_columns(x, (FH, FW), pair(s), pair(p))
     np.testing.assert_array_equal(cols.transpose(0, 2, 1).reshape(ref.shape), ref)
@@ -71,12 +59,12 @@ def test_columns_to_image_is_col2im(case):
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_conv2d_equals_the_books_im2col_products(case):
+def test_conv2d_equals_the_books_im2col_products(case, book_im2col):
     # forward: im2col(x) · W_colᵀ + b; backward: the book's three products and col2im
     N, C, H, W, FH, FW, s, p = case
     FN = 4
     x, Wt, b = _ints((N, C, H, W)), _ints((FN, C, FH, FW)), _ints((FN,))
-    col, W_col = reference_im2col(x, FH, FW, s, p), Wt.reshape(FN, -1)
+    col, W_col = book_im2col(x, FH, FW, s, p), Wt.reshape(FN, -1)
     out, saved = conv2d_forward(x, Wt, b, s, p)
     oh, ow = out.shape[2:]
     np.testing.assert_array_equal(
@@ -94,10 +82,10 @@ def test_conv2d_equals_the_books_im2col_products(case):
 @pytest.mark.parametrize(("k", "s", "p", "shape"), [
     ((2, 2), 2, 0, (2, 3, 8, 8)), ((2, 2), 2, 0, (2, 2, 7, 9)), ((3, 3), 2, 1, (2, 2, 7, 9)),
     ((3, 2), 1, 1, (1, 2, 5, 6)), ((2, 2), 1, 0, (2, 1, 5, 5)), ((3, 3), 3, 2, (1, 2, 9, 7))])
-def test_max_pool_equals_the_books_argmax_including_ties(k, s, p, shape):
+def test_max_pool_equals_the_books_argmax_including_ties(k, s, p, shape, book_im2col):
     x = _ints(shape)  # small integers: many windows hold their maximum twice
     x[0, 0, :2, :2] = 3.0  # a window of equal values: the first one gets the gradient
-    rows = reference_im2col(x, *k, s, p, pad_value=-np.inf)
+    rows = book_im2col(x, *k, s, p, pad_value=-np.inf)
     N, C = shape[:2]
     out, masks = max_pool_forward(x, k, s, p)
     oh, ow = out.shape[2:]
@@ -112,17 +100,17 @@ def test_max_pool_equals_the_books_argmax_including_ties(k, s, p, shape):
     np.testing.assert_array_equal(max_pool_backward(g, masks, shape, k, s, p), expect)
 
 
-def test_layers_keep_the_books_attributes():
+def test_layers_keep_the_books_attributes(book_im2col):
     x = RNG.standard_normal((2, 3, 7, 7))
     conv = Convolution(RNG.standard_normal((4, 3, 3, 3)), np.zeros(4), stride=2, pad=1)
     assert conv.col is None
     conv.forward(x)
-    np.testing.assert_array_equal(conv.col, reference_im2col(x, 3, 3, 2, 1))
+    np.testing.assert_array_equal(conv.col, book_im2col(x, 3, 3, 2, 1))
     assert conv.col_W.shape == (27, 4)
     pool = Pooling(2, 2, stride=2)
     assert pool.arg_max is None
     h = pool.forward(x)
-    rows = reference_im2col(x, 2, 2, 2, 0).reshape(-1, 4)
+    rows = book_im2col(x, 2, 2, 2, 0).reshape(-1, 4)
     np.testing.assert_array_equal(pool.arg_max, rows.argmax(axis=1))
     assert h.shape == (2, 3, 3, 3)
 

@@ -1,6 +1,10 @@
-"""Tests for nn/layers.py: textbook numbers, both interfaces, gradients vs finite differences."""
+"""Tests for nn/layers.py: textbook numbers; both interfaces against central differences and
+against the same math written with the engine's primitive ops; the Layer base class."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -20,8 +24,6 @@ from nn import (
     Relu,
     Sigmoid,
     SoftmaxWithLoss,
-    col2im,
-    im2col,
 )
 
 
@@ -72,10 +74,10 @@ def _max_err(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def _textbook_check(layer: Layer, x: np.ndarray, args: tuple = (), seed: int | None = None,
-                    tol: float = 1e-7) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
+                    tol: float = 1e-7) -> tuple[np.ndarray, np.ndarray, dict, np.ndarray]:
     """layer.backward vs central differences of sum(w ⊙ forward(x)), for x and every parameter.
 
-    Returns (dx, parameter grads, w) so the engine path can be compared with the same w.
+    Returns (out, dx, parameter grads, w) for the comparisons of `_both`.
     """
     def run() -> np.ndarray:
         if seed is not None:
@@ -83,7 +85,7 @@ def _textbook_check(layer: Layer, x: np.ndarray, args: tuple = (), seed: int | N
         return layer.forward(x, *args)
 
     w = RNG.standard_normal(np.shape(run()))
-    run()
+    out = run()
     dx = layer.backward(w)
     grads = {a: getattr(layer, "d" + a).copy() for a in layer.param_attrs}
 
@@ -95,43 +97,125 @@ def _textbook_check(layer: Layer, x: np.ndarray, args: tuple = (), seed: int | N
     for attr, g in grads.items():
         assert g.shape == getattr(layer, attr).shape
         assert _max_err(g, numerical_gradient(f, getattr(layer, attr))) < tol, attr
-    return dx, grads, w
+    return out, dx, grads, w
 
 
-def _engine_check(layer: Layer, x: np.ndarray, args: tuple = (), seed: int | None = None,
-                  expect: tuple | None = None) -> None:
-    """gradcheck through the graph op; if `expect` = (dx, grads, w), compare with the textbook."""
+def _both(layer: Layer, x: np.ndarray, reference: Callable[..., Node], args: tuple = (),
+          seed: int | None = None) -> None:
+    """Both interfaces of `layer` against central differences and against `reference`.
+
+    `reference(layer, x, *params)` is the layer's forward written with the engine's primitive
+    ops: its gradients come from their derivatives, not from the layer's op, so it shares no
+    backward code with either interface. The engine path also passes ``gradcheck`` to second
+    order where the op's backward can be recorded.
+    """
+    out, dx, grads, w = _textbook_check(layer, x, args, seed)
+
     def f(xn: Node, *params: Node) -> Node:
         if seed is not None:
             np.random.seed(seed)
         return layer(xn, *args)
 
-    xn = Node(x.copy(), name="x")
-    params = layer.parameters()
-    report = gradcheck(f, xn, *params, atol=1e-6, rtol=1e-4)
+    xn, params = Node(x.copy(), name="x"), layer.parameters()
+    order = 2 if layer.op.twice_differentiable else 1
+    report = gradcheck(f, xn, *params, atol=1e-6, rtol=1e-4, order=order)
     assert report.ok, str(report)
-    if expect is not None:
-        dx, grads, w = expect
-        for p in params:
-            p.grad = None
-        xn.grad = None
-        y = f(xn)
-        assert y.op is not None and y.scope == layer.name
-        y.backward(w)
-        np.testing.assert_allclose(xn.grad, dx, rtol=1e-12, atol=1e-12)
-        for attr, p in zip(layer.param_attrs, params):
-            np.testing.assert_allclose(p.grad, grads[attr], rtol=1e-12, atol=1e-12)
+    for node in (xn, *params):
+        node.grad = None
+    y = f(xn)
+    assert y.op is layer.op and y.scope == layer.name
+    y.backward(w)
+    xr = Node(x.copy())
+    pr = [Node(getattr(layer, a).copy()) for a in layer.param_attrs]
+    yr = reference(layer, xr, *pr)
+    yr.backward(w)
+    close = {"rtol": 1e-9, "atol": 1e-12}
+    for got in (out, y.value):
+        np.testing.assert_allclose(got, yr.value, **close)
+    for got in (dx, xn.grad):
+        np.testing.assert_allclose(got, xr.grad, **close)
+    for attr, p, r in zip(layer.param_attrs, params, pr):
+        for got in (grads[attr], p.grad):
+            np.testing.assert_allclose(got, r.grad, err_msg=attr, **close)
 
 
-def _both(layer: Layer, x: np.ndarray, args: tuple = (), seed: int | None = None) -> None:
-    _engine_check(layer, x, args, seed, _textbook_check(layer, x, args, seed))
+# ===================================================================== independent references
+# Each layer's math from the engine's primitive ops (as tinygrad builds composite ops), for `_both`.
+def _constant(a: Any) -> Node:
+    return Node(np.asarray(a, dtype=np.float64), requires_grad=False)
+
+
+def ref_relu(layer: Layer, x: Node) -> Node:
+    return x * _constant(x.value > 0)
+
+
+def ref_sigmoid(layer: Layer, x: Node) -> Node:
+    return 1.0 / (1.0 + autograd.exp(-x))
+
+
+def ref_affine(layer: Layer, x: Node, W: Node, b: Node) -> Node:
+    return x.reshape(x.shape[0], -1) @ W + b
+
+
+def ref_dropout(layer: Layer, x: Node) -> Node:
+    return x * _constant(layer.mask)
+
+
+def ref_batchnorm(train: bool) -> Callable[..., Node]:
+    def ref(layer: Layer, x: Node, gamma: Node, beta: Node) -> Node:
+        per_channel = x.ndim == 4 and gamma.shape[0] == x.shape[1]
+        rows = x.transpose(0, 2, 3, 1).reshape(-1, x.shape[1]) if per_channel else \
+            x.reshape(x.shape[0], -1)
+        if train:
+            xc = rows - autograd.mean(rows, axis=0)
+            var = autograd.mean(xc * xc, axis=0)
+        else:
+            xc, var = rows - layer.running_mean, _constant(layer.running_var)
+        out = gamma * xc / autograd.sqrt(var + 1e-6) + beta  # ε = 1e-6, the book's
+        if per_channel:
+            n, c, h, w = x.shape
+            return out.reshape(n, h, w, c).transpose(0, 3, 1, 2)
+        return out.reshape(*x.shape)
+    return ref
+
+
+def _windows(x: Node, fh: int, fw: int, stride: int, pad: int, book_im2col: Callable,
+             pad_value: float) -> Node:
+    """The book's im2col matrix as a recorded GetItem on x: the index comes from the reference."""
+    positions = np.arange(1, x.size + 1, dtype=np.float64).reshape(x.shape)
+    index = book_im2col(positions, fh, fw, stride, pad).astype(np.int64) - 1  # −1: padding
+    padding = _constant(np.where(index < 0, pad_value, 0.0))
+    return x.reshape(-1)[np.maximum(index, 0)] * _constant(index >= 0) + padding
+
+
+def ref_convolution(book_im2col: Callable) -> Callable[..., Node]:
+    def ref(layer: Layer, x: Node, W: Node, b: Node) -> Node:
+        n, _, h, w = x.shape
+        fn, _, fh, fw = W.shape
+        s, p = layer.stride, layer.pad
+        col = _windows(x, fh, fw, s, p, book_im2col, 0.0)
+        out = col @ W.reshape(fn, -1).T + b
+        oh, ow = (h + 2 * p - fh) // s + 1, (w + 2 * p - fw) // s + 1
+        return out.reshape(n, oh, ow, fn).transpose(0, 3, 1, 2)
+    return ref
+
+
+def ref_pooling(book_im2col: Callable) -> Callable[..., Node]:
+    def ref(layer: Layer, x: Node) -> Node:
+        n, c, h, w = x.shape
+        ph, pw, s, p = layer.pool_h, layer.pool_w, layer.stride, layer.pad
+        col = _windows(x, ph, pw, s, p, book_im2col, -1e9)  # padding never wins the max
+        out = autograd.max(col.reshape(-1, c, ph * pw), axis=2)
+        oh, ow = (h + 2 * p - ph) // s + 1, (w + 2 * p - pw) // s + 1
+        return out.reshape(n, oh, ow, c).transpose(0, 3, 1, 2)
+    return ref
 
 
 # ===================================================================== activations and Affine
 def test_relu_both_interfaces():
     x = RNG.standard_normal((4, 5))
     x[np.abs(x) < 0.05] = 0.5  # keep finite differences away from the kink at 0
-    _both(Relu(), x)
+    _both(Relu(), x, ref_relu)
 
 
 def test_relu_backward_leaves_dout_alone_and_has_the_books_mask():
@@ -144,12 +228,12 @@ def test_relu_backward_leaves_dout_alone_and_has_the_books_mask():
 
 
 def test_sigmoid_both_interfaces():
-    _both(Sigmoid(), RNG.standard_normal((3, 4)))
+    _both(Sigmoid(), RNG.standard_normal((3, 4)), ref_sigmoid)
 
 
 def test_affine_both_interfaces():
     layer = Affine(RNG.standard_normal((5, 3)), RNG.standard_normal(3))
-    _both(layer, RNG.standard_normal((4, 5)))
+    _both(layer, RNG.standard_normal((4, 5)), ref_affine)
 
 
 def test_affine_accepts_4d_input_and_restores_dx_shape():
@@ -159,7 +243,7 @@ def test_affine_accepts_4d_input_and_restores_dx_shape():
     out = layer.forward(x)
     np.testing.assert_allclose(out, x.reshape(2, -1) @ W + b)
     assert layer.backward(np.ones((2, 5))).shape == (2, 3, 2, 2)
-    _both(layer, x)
+    _both(layer, x, ref_affine)
 
 
 def test_affine_keeps_the_callers_arrays():
@@ -169,8 +253,9 @@ def test_affine_keeps_the_callers_arrays():
     assert layer.W is params["W"] and layer.parameter("W").value is params["W"]
 
 
-def test_affine_shape_errors_name_the_layer_and_shapes():
-    layer = Affine(np.zeros((784, 50)), np.zeros(50))
+def test_affine_shape_errors_name_the_layer_and_shapes_and_leave_it_usable():
+    W, b = RNG.standard_normal((784, 50)), np.zeros(50)
+    layer = Affine(W, b)
     with pytest.raises(ValueError, match=r"Affine: input has 785 features per sample but W has "
                                          r"shape \(784, 50\)"):
         layer.forward(np.zeros((2, 785)))
@@ -178,6 +263,8 @@ def test_affine_shape_errors_name_the_layer_and_shapes():
         layer.forward(np.zeros(784))
     with pytest.raises(ValueError, match=r"b has shape \(1, 50\)"):
         Affine(np.zeros((784, 50)), np.zeros((1, 50))).forward(np.zeros((2, 784)))
+    x = np.ones((2, 784))
+    np.testing.assert_array_equal(layer.forward(x), x @ W + b)
 
 
 def test_affine_is_twice_differentiable():
@@ -227,6 +314,15 @@ def test_softmax_with_loss_label_errors():
         layer.forward(np.zeros(3), np.array([0]))
 
 
+def test_softmax_with_loss_and_sigmoid_at_plus_minus_1e4(strict_numpy):
+    x = np.array([[1e4, -1e4, 0.0], [-1e4, -1e4, 1e4], [-1e4, -1e4, -1e4]])
+    layer = SoftmaxWithLoss()
+    loss = layer.forward(x, np.array([1, 0, 0]))
+    assert loss == pytest.approx((2e4 + 2e4 + np.log(3)) / 3)
+    assert np.all(np.isfinite(layer.backward(1)))
+    sig = Sigmoid()
+    np.testing.assert_array_equal(sig.forward(x), [[1, 0, 0.5], [0, 0, 1], [0, 0, 0]])
+    assert np.all(np.isfinite(sig.backward(np.ones((3, 3)))))
 # ===================================================================== Dropout
 def test_dropout_train_mask_is_reused_in_backward():
     np.random.seed(0)
@@ -251,7 +347,7 @@ def test_dropout_eval_scales_by_keep_ratio():
 
 @pytest.mark.parametrize("train", [True, False])
 def test_dropout_both_interfaces(train):
-    _both(Dropout(0.4), RNG.standard_normal((5, 6)), (train,), seed=7)
+    _both(Dropout(0.4), RNG.standard_normal((5, 6)), ref_dropout, (train,), seed=7)
 
 
 def test_dropout_engine_path_uses_the_layers_mask():
@@ -274,7 +370,7 @@ def test_batchnorm_2d_both_interfaces(train):
     layer = BatchNormalization(RNG.uniform(0.5, 1.5, 4), RNG.standard_normal(4),
                                running_mean=RNG.standard_normal(4),
                                running_var=RNG.uniform(0.5, 2, 4))
-    _both(layer, RNG.standard_normal((6, 4)) * 2 + 1, (train,))
+    _both(layer, RNG.standard_normal((6, 4)) * 2 + 1, ref_batchnorm(train), (train,))
 
 
 @pytest.mark.parametrize("per_channel", [False, True])
@@ -285,7 +381,7 @@ def test_batchnorm_4d_both_interfaces(per_channel, train):
                                running_mean=np.zeros(size), running_var=np.ones(size))
     x = RNG.standard_normal((4, 3, 2, 2))
     assert layer.forward(x, train).shape == x.shape
-    _both(layer, x, (train,))
+    _both(layer, x, ref_batchnorm(train), (train,))
 
 
 def test_batchnorm_training_normalises_and_updates_running_stats():
@@ -350,23 +446,26 @@ def test_convolution_shapes_and_values(stride, pad, expect):
 
 
 @pytest.mark.parametrize(("stride", "pad"), [(1, 0), (1, 1), (1, 2), (2, 0), (2, 1), (2, 2)])
-def test_convolution_both_interfaces(stride, pad):
+def test_convolution_both_interfaces(stride, pad, book_im2col):
     # central differences for every input and parameter; odd sizes and a non-square filter
     layer = Convolution(RNG.standard_normal((3, 2, 3, 2)), RNG.standard_normal(3), stride, pad)
-    _both(layer, RNG.standard_normal((2, 2, 5, 7)))
+    _both(layer, RNG.standard_normal((2, 2, 5, 7)), ref_convolution(book_im2col))
     # fewer filters than channels: dx by the flipped filters when stride is 1
     layer = Convolution(RNG.standard_normal((2, 3, 3, 2)), RNG.standard_normal(2), stride, pad)
-    _both(layer, RNG.standard_normal((2, 3, 5, 7)))
+    _both(layer, RNG.standard_normal((2, 3, 5, 7)), ref_convolution(book_im2col))
 
 
-def test_convolution_errors():
-    layer = Convolution(np.zeros((4, 3, 3, 3)), np.zeros(4))
+def test_convolution_errors_name_the_layer_and_leave_it_usable():
+    W = RNG.standard_normal((4, 3, 3, 3))
+    layer = Convolution(W, np.zeros(4))
     with pytest.raises(ValueError, match="input has 1 channels but the filters expect 3"):
         layer.forward(np.zeros((2, 1, 5, 5)))
     with pytest.raises(ValueError, match=r"shape \(N, C, H, W\)"):
         layer.forward(np.zeros((2, 75)))
     with pytest.raises(ValueError, match="does not fit"):
         layer.forward(np.zeros((2, 3, 2, 2)))
+    x = RNG.standard_normal((1, 3, 5, 5))
+    np.testing.assert_allclose(layer.forward(x), _naive_conv(x, W, np.zeros(4), 1, 0), atol=1e-12)
 
 
 def _naive_pool(x, ph, pw, stride, pad):
@@ -393,11 +492,11 @@ def test_pooling_shapes_and_values(pool, stride, pad, expect):
 
 @pytest.mark.parametrize(("pool", "stride", "pad"), [(2, 2, 0), (3, 2, 1), (2, 1, 0), (3, 1, 1),
                                                      (3, 2, 2), (2, 2, 1)])
-def test_pooling_both_interfaces(pool, stride, pad):
+def test_pooling_both_interfaces(pool, stride, pad, book_im2col):
     # distinct values 0.1 apart: no two within the finite-difference step of each other, where
     # the maximum (and so the derivative) would switch
     x = RNG.permutation(2 * 2 * 5 * 7).reshape(2, 2, 5, 7) / 10.0 - 7.0
-    _both(Pooling(pool, pool, stride, pad), x)
+    _both(Pooling(pool, pool, stride, pad), x, ref_pooling(book_im2col))
 
 
 def test_pooling_routes_gradient_to_the_maximum():
@@ -410,16 +509,6 @@ def test_pooling_routes_gradient_to_the_maximum():
 def test_pooling_padding_must_be_smaller_than_window():
     with pytest.raises(ValueError, match="pad=2 must be smaller"):
         Pooling(2, 2, pad=2)
-
-
-def test_im2col_col2im_are_adjoint_and_keep_dtype():
-    x = RNG.standard_normal((2, 3, 6, 5))
-    col = im2col(x, 3, 2, stride=2, pad=1)
-    assert col.shape == (2 * 3 * 3, 3 * 3 * 2)  # OH = (6 + 2 - 3)//2 + 1, OW = (5 + 2 - 2)//2 + 1
-    c = RNG.standard_normal(col.shape)
-    # <im2col(x), c> == <x, col2im(c)>: col2im is exactly the backward of im2col
-    assert np.sum(col * c) == pytest.approx(np.sum(x * col2im(c, x.shape, 3, 2, 2, 1)))
-    assert im2col(x.astype(np.float32), 3, 3).dtype == np.float32
 
 
 def test_layers_are_exported_with_textbook_signatures():
@@ -500,11 +589,7 @@ def test_the_books_attributes_mean_what_they_mean_in_the_book():
     conv = Convolution(RNG.standard_normal((2, 1, 2, 2)), np.zeros(2))
     img = RNG.standard_normal((1, 1, 3, 3))
     conv.forward(img)
-    assert conv.x is img
-    np.testing.assert_array_equal(conv.col, im2col(img, 2, 2))
-    pool = Pooling(2, 2, stride=1)
-    pool.forward(np.array([[[[1.0, 2.0], [4.0, 3.0]]]]))
-    assert list(pool.arg_max) == [2]
+    assert conv.x is img  # conv.col and pool.arg_max: tests/nn/test_kernels.py
 
 
 def test_backward_before_an_array_forward_says_what_to_do():

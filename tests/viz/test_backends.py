@@ -146,3 +146,26 @@ def test_failed_render_keeps_the_old_file_and_leaves_no_temp(tmp_path, monkeypat
         viz.render(y, path)
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["g.png"]
+
+
+def test_hostile_names_render_as_text_in_svg():
+    # test_dot and test_html check the DOT text and the page; this follows the names through
+    # Graphviz
+    pytest.importorskip("pygraphviz")
+    from xml.etree import ElementTree
+
+    evil = '"]; injected [label="x</text><script>alert(1)</script>'
+    odd = "a\\b{c}|<d>&amp;"
+    a, b = Node(2.0, name=evil), Node(3.0, name=odd)
+    y = a * b
+    y.name = "<y&>"
+    y.backward()
+    svg = viz.render_svg(y)
+    root = ElementTree.fromstring(svg)  # still well-formed XML
+    tags = {el.tag.rsplit("}", 1)[-1] for el in root.iter()}
+    assert "script" not in tags
+    texts = [el.text for el in root.iter() if el.tag.endswith("text")]
+    assert evil in texts and odd in texts and "<y&>" in texts
+    assert svg.count('class="node"') == 4 and svg.count('class="edge"') == 3  # nothing injected
+
+
