@@ -7,6 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
+import autograd
 from autograd import Node
 
 
@@ -44,6 +45,17 @@ def _apple_orange() -> SimpleNamespace:
     )
 
 
+def _two_scopes() -> SimpleNamespace:
+    """Two layers (scopes) sharing the weight w: collapsed, their arrows merge."""
+    x = Node(2.0, name="x", requires_grad=False)
+    w = Node(3.0, name="w")
+    with autograd.scope("Layer1"):
+        h = (x * w).tanh()
+    with autograd.scope("Layer2"):
+        y = h * w + h
+    return SimpleNamespace(root=y, x=x, w=w, h=h)
+
+
 @pytest.fixture
 def apple() -> SimpleNamespace:
     return _apple()
@@ -57,7 +69,7 @@ def apple_orange() -> SimpleNamespace:
 @pytest.fixture
 def make_graph():
     """Factory: ``make_graph("apple")`` builds a fresh graph (for goldens and determinism)."""
-    builders = {"apple": _apple, "apple_orange": _apple_orange}
+    builders = {"apple": _apple, "apple_orange": _apple_orange, "two_scopes": _two_scopes}
     return lambda name: builders[name]()
 
 

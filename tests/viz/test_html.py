@@ -254,17 +254,12 @@ def test_big_graph_is_folded():
     assert len(data["nodes"]) <= viz.DEFAULT_MAX_NODES + 2
 
 
-def test_collapsed_scopes_label_the_merged_arrows():
-    x = Node(2.0, name="x", requires_grad=False)
-    w = Node(3.0, name="w")
-    with autograd.scope("Layer1"):
-        h = (x * w).tanh()
-    with autograd.scope("Layer2"):
-        y = h * w + h
-    data = page_data(viz.to_html(y, collapse_scopes=True))
+def test_collapsed_scopes_label_the_merged_arrows(make_graph):
+    g = make_graph("two_scopes")
+    data = page_data(viz.to_html(g.root, collapse_scopes=True))
     merged = [e for e in data["layout"]["edges"] if e["head"].startswith("scope")]
     assert merged and all(e["id"] in data["backward"]["edges"] for e in merged if e["tail_node"]
-                          == w.id)
+                          == g.w.id)
 
 
 def test_explore_for_jupyter(tmp_path, apple_orange):

@@ -8,7 +8,6 @@ import re
 import numpy as np
 import pytest
 
-import autograd
 import viz
 from autograd import Node
 from nn.models import TwoLayerNet
@@ -38,29 +37,19 @@ def two_layer_net():
     return net.loss(x, np.eye(3)[[0, 1, 2, 0, 1]])
 
 
-def collapsed():
-    x = Node(2.0, name="x", requires_grad=False)
-    w = Node(3.0, name="w")
-    with autograd.scope("Layer1"):
-        h = (x * w).tanh()
-    with autograd.scope("Layer2"):
-        y = h * w + h
-    return y
-
-
 GRAPHS = {
-    "apple_orange": lambda g: g.root,
-    "shared": lambda g: shared(),
-    "unnamed_repeats": lambda g: unnamed_repeats(),
-    "two_layer_net": lambda g: two_layer_net(),
-    "collapsed": lambda g: collapsed(),
+    "apple_orange": lambda make: make("apple_orange").root,
+    "shared": lambda make: shared(),
+    "unnamed_repeats": lambda make: unnamed_repeats(),
+    "two_layer_net": lambda make: two_layer_net(),
+    "collapsed": lambda make: make("two_scopes").root,
 }
 
 
 @needs_renderer
 @pytest.mark.parametrize("name", sorted(GRAPHS))
-def test_frames_and_page_say_the_same_for_every_step(name, apple_orange):
-    root = GRAPHS[name](apple_orange)
+def test_frames_and_page_say_the_same_for_every_step(name, make_graph):
+    root = GRAPHS[name](make_graph)
     options = {"group": True} if name != "collapsed" else {"collapse_scopes": True}
     frames = viz.backward_steps(root, **options)
     data = json.loads(_DATA.search(viz.to_html(root, **options)).group(1))
@@ -108,8 +97,8 @@ def test_replay_records_each_arrow_once_per_step(apple_orange):
     assert g.apple.grad is None  # the replay leaves .grad alone
 
 
-def test_merged_arrows_carry_the_sum_of_their_paths():
-    root = collapsed()
+def test_merged_arrows_carry_the_sum_of_their_paths(make_graph):
+    root = make_graph("two_scopes").root
     rp = replay(root, None, Options(collapse_scopes=True), "test")
     merged = [e for e in rp.layout.edges if e.kind == "merged"]
     w = next(n for n in rp.order if n.name == "w")
