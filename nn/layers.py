@@ -601,7 +601,37 @@ class BatchNormalization(Layer):
             self.running_mean += (1 - m) * ctx.mu
             self.running_var *= m
             self.running_var += (1 - m) * ctx.var
+            if x.__class__ is not Node:
+                self._train_ctx = ctx
         return out
+
+    # The book's intermediate values, kept by its training forward for backward. As in the
+    # book they come from the last training forward on arrays, as rows × features: (N, D), or
+    # (N, C·H·W) for images (with per-channel gamma, (N·H·W, C)). None before the first one.
+    def _book_value(self, name: str) -> np.ndarray | None:
+        ctx = getattr(self, "_train_ctx", None)
+        return None if ctx is None else getattr(ctx, name)
+
+    @property
+    def xc(self) -> np.ndarray | None:
+        """The book's ``xc``: the batch minus its mean, ``x − μ``."""
+        return self._book_value("xc")
+
+    @property
+    def xn(self) -> np.ndarray | None:
+        """The book's ``xn``: the normalised batch, ``(x − μ) / std``."""
+        return self._book_value("xn")
+
+    @property
+    def std(self) -> np.ndarray | None:
+        """The book's ``std``: ``√(σ² + ε)`` of the batch, per feature."""
+        return self._book_value("std")
+
+    @property
+    def batch_size(self) -> int | None:
+        """The book's ``batch_size``: the number of rows normalised together (N for (N, D))."""
+        xc = self.xc
+        return None if xc is None else xc.shape[0]
 
 
 # ===================================================================== chapter 7: CNN layers
@@ -629,17 +659,28 @@ class ConvolutionOp(Op):
         return kernels.conv2d_backward(g, col, x.shape, W, stride, pad, needs)
 
 
+def _stride_or_pad(value: Any, what: str, who: str) -> int | tuple[int, int]:
+    """An int, or a (vertical, horizontal) pair as DeZero and PyTorch write it."""
+    if isinstance(value, (tuple, list)):
+        if len(value) != 2:
+            raise ValueError(f"{who}: {what} must be an int or a (vertical, horizontal) pair, "
+                             f"got {value!r}")
+        return int(value[0]), int(value[1])
+    return int(value)
+
+
 def _check_conv(who: str, shape: tuple[int, ...], kernel: tuple[int, int], channels: int | None,
-                stride: int, pad: int) -> tuple[int, int]:
+                stride: Any, pad: Any) -> tuple[int, int]:
     if len(shape) != 4:
         raise ValueError(f"{who}: input must have shape (N, C, H, W), got {shape}")
     if channels is not None and shape[1] != channels:
         raise ValueError(f"{who}: input has {shape[1]} channels but the filters expect "
                          f"{channels} (W has shape (FN, {channels}, FH, FW))")
-    if stride < 1 or pad < 0:
+    (sh, sw), (ph, pw) = kernels.pair(stride), kernels.pair(pad)
+    if min(sh, sw) < 1 or min(ph, pw) < 0:
         raise ValueError(f"{who}: stride must be ≥ 1 and pad ≥ 0, got stride={stride}, pad={pad}")
-    out_h = conv_output_size(shape[2], kernel[0], stride, pad)
-    out_w = conv_output_size(shape[3], kernel[1], stride, pad)
+    out_h = conv_output_size(shape[2], kernel[0], sh, ph)
+    out_w = conv_output_size(shape[3], kernel[1], sw, pw)
     if out_h < 1 or out_w < 1:
         raise ValueError(f"{who}: a {kernel[0]}x{kernel[1]} window does not fit in a "
                          f"{shape[2]}x{shape[3]} input with pad={pad}")
@@ -650,6 +691,8 @@ class Convolution(Layer):
     """Convolution layer: filters W (FN, C, FH, FW) and biases b (FN,), with stride and padding.
 
     Input (N, C, H, W) → output (N, FN, OH, OW), ``OH = (H + 2·pad − FH) // stride + 1``.
+    `stride` and `pad` are ints or (vertical, horizontal) pairs, as in DeZero and PyTorch. A
+    number for `b` is the same bias for every filter (the book's apply_filter.py passes 0).
     After ``backward``, ``dW`` and ``db`` hold the parameter gradients.
     """
 
@@ -657,14 +700,22 @@ class Convolution(Layer):
     W = Parameter()
     b = Parameter()
 
-    def __init__(self, W: Any, b: Any, stride: int = 1, pad: int = 0,
-                 name: str | None = None) -> None:
+    def __init__(self, W: Any, b: Any, stride: int | tuple[int, int] = 1,
+                 pad: int | tuple[int, int] = 0, name: str | None = None) -> None:
         super().__init__(name)
-        self.W, self.b = W, b
+        self.W = W
+        if b is None:
+            raise TypeError(f"{self.name}: b is None; for a convolution without bias pass "
+                            f"np.zeros({self.W.shape[0] if self.W.ndim == 4 else 'FN'})")
+        if np.ndim(b) == 0 and b.__class__ is not Node and self.W.ndim == 4:
+            # one number for every filter, as the book's apply_filter.py passes b = 0
+            b = np.full(self.W.shape[0], float(b))
+        self.b = b
         if self.W.ndim != 4 or self.b.shape != (self.W.shape[0],):
             raise ValueError(f"{self.name}: W must have shape (FN, C, FH, FW) and b (FN,), got "
                              f"{self.W.shape} and {self.b.shape}")
-        self.stride, self.pad = int(stride), int(pad)
+        self.stride = _stride_or_pad(stride, "stride", self.name)
+        self.pad = _stride_or_pad(pad, "pad", self.name)
         self.dW: np.ndarray | None = None
         self.db: np.ndarray | None = None
 
@@ -718,18 +769,21 @@ class Pooling(Layer):
     """Max pooling layer: ``pool_h × pool_w`` windows moved by `stride`, per channel.
 
     Padding (if any) is −inf, so it is never picked as a maximum; pad must be smaller than the
-    window. Pooling has no parameters; backward routes each ``dout`` element to the input
-    position that was its window's maximum.
+    window. `stride` and `pad` are ints or (vertical, horizontal) pairs. Pooling has no
+    parameters; backward routes each ``dout`` element to the input position that was its
+    window's maximum.
     """
 
     op = PoolingOp
 
-    def __init__(self, pool_h: int, pool_w: int, stride: int = 2, pad: int = 0,
-                 name: str | None = None) -> None:
+    def __init__(self, pool_h: int, pool_w: int, stride: int | tuple[int, int] = 2,
+                 pad: int | tuple[int, int] = 0, name: str | None = None) -> None:
         super().__init__(name)
         self.pool_h, self.pool_w = int(pool_h), int(pool_w)
-        self.stride, self.pad = int(stride), int(pad)
-        if self.pad >= min(self.pool_h, self.pool_w):
+        self.stride = _stride_or_pad(stride, "stride", self.name)
+        self.pad = _stride_or_pad(pad, "pad", self.name)
+        ph, pw = kernels.pair(self.pad)
+        if ph >= self.pool_h or pw >= self.pool_w:
             raise ValueError(f"{self.name}: pad={pad} must be smaller than the {pool_h}x{pool_w} "
                              f"window, or some windows would hold only padding")
 

@@ -35,7 +35,7 @@ import numpy as np
 import pytest
 
 from nn.datasets import load_mnist as _load_mnist
-from nn.layers import AddLayer, MulLayer, SoftmaxWithLoss
+from nn.layers import AddLayer, Convolution, MulLayer, SoftmaxWithLoss
 from nn.models import MultiLayerNet, MultiLayerNetExtend, SimpleConvNet, TwoLayerNet
 from nn.optimizers import SGD, AdaGrad, Adam, Momentum
 from nn.trainer import Trainer
@@ -47,7 +47,7 @@ SEED: int = FIGURES["_meta"]["seed"]
 #: Largest deviation allowed per entry (measured: 8.8e-16 per entry, from summation order).
 PARAM_ATOL = 1e-12
 
-@functools.lru_cache(maxsize=4)
+@functools.lru_cache(maxsize=1)  # one data set in memory at a time
 def _cached_mnist(directory: Path, normalize: bool, flatten: bool,
                   one_hot_label: bool) -> tuple:
     return _load_mnist(normalize=normalize, flatten=flatten, one_hot_label=one_hot_label,
@@ -597,8 +597,9 @@ def test_ch07_gradient_check():
                           num_atol=1e-5)
 
 
-def test_ch07_train_convnet_visualize_filter(capsys, tmp_path, monkeypatch, load_mnist):
-    """train_convnet.py saves params.pkl; visualize_filter.py loads it."""
+def test_ch07_train_convnet_visualize_filter_apply_filter(capsys, tmp_path, monkeypatch,
+                                                          load_mnist):
+    """train_convnet.py saves params.pkl; visualize_filter.py and apply_filter.py load it."""
     monkeypatch.chdir(tmp_path)
     # ---- train_convnet.py
     fig = FIGURES["ch07/train_convnet"]
@@ -634,3 +635,24 @@ def test_ch07_train_convnet_visualize_filter(capsys, tmp_path, monkeypatch, load
     network = SimpleConvNet()
     network.load_params("params.pkl")
     assert_fp(network.params['W1'], fig["W1"], "W1")
+
+    # ---- apply_filter.py (a random 40x30 image instead of the book's lena_gray.png)
+    np.random.seed(SEED)
+    fig = FIGURES["ch07/apply_filter"]
+    network = SimpleConvNet(input_dim=(1, 28, 28),
+                            conv_param={'filter_num': 30, 'filter_size': 5, 'pad': 0, 'stride': 1},
+                            hidden_size=100, output_size=10, weight_init_std=0.01)
+    network.load_params("params.pkl")
+
+    img = np.random.rand(40, 30)
+    img = img.reshape(1, 1, *img.shape)
+
+    for i in range(16):
+        w = network.params['W1'][i]
+        b = 0  # network.params['b1'][i]
+
+        w = w.reshape(1, *w.shape)
+        conv_layer = Convolution(w, b)
+        out = conv_layer.forward(img)
+        out = out.reshape(out.shape[2], out.shape[3])
+        assert_fp(out, fig["outs"][i], f"filter {i}")

@@ -414,30 +414,55 @@ def test_batchnorm_4d_running_stats_per_activation_and_per_channel():
     np.testing.assert_allclose(spatial.running_mean, x.mean(axis=(0, 2, 3)) + 1)
 
 
+def test_batchnorm_keeps_the_books_intermediate_values():
+    x = RNG.standard_normal((6, 4)) * 3 + 1
+    bn = BatchNormalization(np.ones(4), np.zeros(4))
+    assert bn.xc is None and bn.batch_size is None
+    bn.forward(x)
+    # the book's names and formulas: xc = x − μ, std = √(σ² + 1e-6), xn = xc / std
+    np.testing.assert_allclose(bn.xc, x - x.mean(axis=0))
+    np.testing.assert_allclose(bn.std, np.sqrt(x.var(axis=0) + 10e-7))
+    np.testing.assert_allclose(bn.xn, bn.xc / bn.std)
+    assert bn.batch_size == 6
+    xc = bn.xc
+    bn.forward(RNG.standard_normal((3, 4)), train_flg=False)
+    assert bn.xc is xc and bn.batch_size == 6  # as in the book: only training forwards set them
+    bn.forward(RNG.standard_normal((2, 4, 1, 1)))  # images: rows × C·H·W, as the book reshapes
+    assert bn.xc.shape == (2, 4) and bn.batch_size == 2
+
+
 def test_batchnorm_shape_error():
     with pytest.raises(ValueError, match="does not match gamma with 5 entries"):
         BatchNormalization(np.ones(5), np.zeros(5)).forward(np.zeros((2, 3, 2, 2)))
 
 
 # ===================================================================== Convolution / Pooling
+def _pairs(stride, pad):
+    """(sh, sw), (ph, pw) from ints or pairs."""
+    return tuple(v if isinstance(v, tuple) else (v, v) for v in (stride, pad))
+
+
 def _naive_conv(x, W, b, stride, pad):
+    (sh, sw), (ph, pw) = _pairs(stride, pad)
     N, C, H, Wd = x.shape
     FN, _, FH, FW = W.shape
-    xp = np.pad(x, [(0, 0), (0, 0), (pad, pad), (pad, pad)])
-    oh, ow = (H + 2 * pad - FH) // stride + 1, (Wd + 2 * pad - FW) // stride + 1
+    xp = np.pad(x, [(0, 0), (0, 0), (ph, ph), (pw, pw)])
+    oh, ow = (H + 2 * ph - FH) // sh + 1, (Wd + 2 * pw - FW) // sw + 1
     out = np.zeros((N, FN, oh, ow))
     for n in range(N):
         for f in range(FN):
             for i in range(oh):
                 for j in range(ow):
-                    window = xp[n, :, i * stride:i * stride + FH, j * stride:j * stride + FW]
+                    window = xp[n, :, i * sh:i * sh + FH, j * sw:j * sw + FW]
                     out[n, f, i, j] = np.sum(window * W[f]) + b[f]
     return out
 
 
 @pytest.mark.parametrize(("stride", "pad", "expect"), [(1, 0, (2, 4, 5, 5)),
                                                        (2, 1, (2, 4, 4, 4)),
-                                                       (3, 2, (2, 4, 3, 3))])
+                                                       (3, 2, (2, 4, 3, 3)),
+                                                       ((1, 2), (0, 1), (2, 4, 5, 4)),
+                                                       ((3, 1), (2, 0), (2, 4, 3, 5))])
 def test_convolution_shapes_and_values(stride, pad, expect):
     x, W, b = RNG.standard_normal((2, 3, 7, 7)), RNG.standard_normal((4, 3, 3, 3)), np.arange(4.0)
     out = Convolution(W, b, stride=stride, pad=pad).forward(x)
@@ -455,6 +480,44 @@ def test_convolution_both_interfaces(stride, pad, book_im2col):
     _both(layer, RNG.standard_normal((2, 3, 5, 7)), ref_convolution(book_im2col))
 
 
+@pytest.mark.parametrize("layer", [
+    Convolution(RNG.standard_normal((3, 2, 3, 2)), RNG.standard_normal(3), (2, 1), (1, 0)),
+    Convolution(RNG.standard_normal((2, 2, 2, 3)), RNG.standard_normal(2), (1, 3), [0, 2]),
+    Pooling(3, 3, (2, 1), (1, 0)),
+], ids=["conv-(2,1)-(1,0)", "conv-(1,3)-[0,2]", "pool-(2,1)-(1,0)"])
+def test_stride_and_pad_pairs_backward_against_central_differences(layer):
+    # distinct values 0.1 apart, so a pooling window's maximum does not switch under the step
+    x = RNG.permutation(2 * 2 * 5 * 7).reshape(2, 2, 5, 7) / 10.0 - 3.5
+    w = RNG.standard_normal(layer.forward(x).shape)
+    dx = layer.backward(w)
+
+    def f(_):
+        return float(np.sum(layer.forward(x) * w))
+
+    np.testing.assert_allclose(dx, numerical_gradient(f, x), atol=1e-7)
+    for attr in layer.param_attrs:
+        np.testing.assert_allclose(getattr(layer, "d" + attr),
+                                   numerical_gradient(f, getattr(layer, attr)), atol=1e-7)
+    # the engine's op takes the same pairs
+    xn = Node(x.copy())
+    layer(xn).backward(w)
+    np.testing.assert_allclose(xn.grad, dx, atol=1e-12)
+
+
+def test_convolution_takes_the_books_scalar_bias_and_rejects_none():
+    # the book's apply_filter.py: Convolution(w, 0) with one filter
+    W, x = RNG.standard_normal((2, 1, 3, 3)), RNG.standard_normal((1, 1, 6, 5))
+    layer = Convolution(W, 0)
+    np.testing.assert_array_equal(layer.b, [0.0, 0.0])
+    np.testing.assert_allclose(layer.forward(x), _naive_conv(x, W, np.zeros(2), 1, 0), atol=1e-12)
+    layer.backward(np.ones((1, 2, 4, 3)))
+    np.testing.assert_allclose(layer.db, [12.0, 12.0])  # the book's db: one entry per filter
+    np.testing.assert_allclose(Convolution(W, 0.5).forward(x), layer.forward(x) + 0.5)
+    with pytest.raises(TypeError, match=r"b is None; for a convolution without bias pass "
+                                        r"np.zeros\(2\)"):
+        Convolution(W, None)
+
+
 def test_convolution_errors_name_the_layer_and_leave_it_usable():
     W = RNG.standard_normal((4, 3, 3, 3))
     layer = Convolution(W, np.zeros(4))
@@ -466,23 +529,29 @@ def test_convolution_errors_name_the_layer_and_leave_it_usable():
         layer.forward(np.zeros((2, 3, 2, 2)))
     x = RNG.standard_normal((1, 3, 5, 5))
     np.testing.assert_allclose(layer.forward(x), _naive_conv(x, W, np.zeros(4), 1, 0), atol=1e-12)
+    with pytest.raises(ValueError, match=r"stride must be an int or a \(vertical, horizontal\) "
+                                         r"pair, got \(1, 2, 3\)"):
+        Convolution(W, np.zeros(4), stride=(1, 2, 3))
+    with pytest.raises(ValueError, match="stride must be ≥ 1"):
+        Convolution(W, np.zeros(4), stride=(1, 0)).forward(x)
 
 
 def _naive_pool(x, ph, pw, stride, pad):
+    (sh, sw), (padh, padw) = _pairs(stride, pad)
     N, C, H, W = x.shape
-    xp = np.pad(x, [(0, 0), (0, 0), (pad, pad), (pad, pad)], constant_values=-np.inf)
-    oh, ow = (H + 2 * pad - ph) // stride + 1, (W + 2 * pad - pw) // stride + 1
+    xp = np.pad(x, [(0, 0), (0, 0), (padh, padh), (padw, padw)], constant_values=-np.inf)
+    oh, ow = (H + 2 * padh - ph) // sh + 1, (W + 2 * padw - pw) // sw + 1
     out = np.zeros((N, C, oh, ow))
     for i in range(oh):
         for j in range(ow):
-            out[:, :, i, j] = xp[:, :, i * stride:i * stride + ph,
-                                 j * stride:j * stride + pw].max(axis=(2, 3))
+            out[:, :, i, j] = xp[:, :, i * sh:i * sh + ph, j * sw:j * sw + pw].max(axis=(2, 3))
     return out
 
 
 @pytest.mark.parametrize(("pool", "stride", "pad", "expect"), [(2, 2, 0, (2, 3, 3, 3)),
                                                               (3, 2, 1, (2, 3, 4, 4)),
-                                                              (3, 1, 0, (2, 3, 5, 5))])
+                                                              (3, 1, 0, (2, 3, 5, 5)),
+                                                              (3, (1, 2), (0, 1), (2, 3, 5, 4))])
 def test_pooling_shapes_and_values(pool, stride, pad, expect):
     x = RNG.standard_normal((2, 3, 7, 7)) - 3.0  # all negative: zero padding would be wrong
     out = Pooling(pool, pool, stride=stride, pad=pad).forward(x)
@@ -509,6 +578,8 @@ def test_pooling_routes_gradient_to_the_maximum():
 def test_pooling_padding_must_be_smaller_than_window():
     with pytest.raises(ValueError, match="pad=2 must be smaller"):
         Pooling(2, 2, pad=2)
+    with pytest.raises(ValueError, match=r"pad=\(0, 3\) must be smaller"):
+        Pooling(3, 3, pad=(0, 3))
 
 
 def test_layers_are_exported_with_textbook_signatures():
