@@ -45,24 +45,26 @@ _EDGE_HIGHLIGHT = {
 }
 
 
+#: Smallest text in any picture, in points: 20 px at the default 144 dpi (12 px even at 86 dpi).
+SMALL_FONT = 10
+
+
 def _node_label(n: LayoutNode) -> str:
-    if n.kind == "scope":
-        text = f"<b>{html_text(n.label)}</b>"
-        if n.detail:
-            text += f'<br/><font point-size="9">{html_text(n.detail)}</font>'
-        return f"<{text}>"
-    # An op node's name goes outside (xlabel, see _node_stmt): inside, it would blow the
-    # small circle up to the width of the name.
+    if n.kind in ("scope", "op") and n.detail:
+        # A name goes inside its node, under the symbol: outside (an xlabel) Graphviz puts it
+        # wherever there is room, where it reads like the label of a nearby arrow.
+        head = f"<b>{html_text(n.label)}</b>" if n.kind == "scope" else html_text(n.label)
+        return f'<{head}<br/><font point-size="{SMALL_FONT}">{html_text(n.detail)}</font>>'
     return f"<{html_text(n.label)}>"
 
 
-def _node_stmt(n: LayoutNode, indent: str) -> str:
+def _node_stmt(n: LayoutNode, indent: str, main: bool = False) -> str:
     style = n.kind
-    if style == "op" and len(n.label) > 4:
+    if style == "op" and (len(n.label) > 4 or len(n.detail) > 5):
         style = "layer"
     attrs = [f'id="{n.id}"', _NODE_STYLE[style], f"label={_node_label(n)}"]
-    if n.detail and n.kind != "scope":
-        attrs.append(f'xlabel=<<font point-size="9">{html_text(n.detail)}</font>>')
+    if main:
+        attrs.append("group=main")  # one straight line for the main data path
     if n.tooltip:
         attrs.append(f"tooltip={dot_string(n.tooltip)}")
     if n.highlight:
@@ -77,31 +79,42 @@ def _row(text: str, color: str, size: str = "") -> str:
 
 def _edge_label(e: LayoutEdge) -> str:
     rows = []
+    hidden = []
     ghost = e.ghost
-    if e.value:
-        rows.append(_row(e.value, GHOST_COLOR if "value" in ghost else VALUE_COLOR))
-    if e.grad:
-        rows.append(_row(e.grad, GHOST_COLOR if "grad" in ghost else GRAD_COLOR))
-    if e.calc:
-        rows.append(_row(e.calc, GHOST_COLOR if "calc" in ghost else CALC_COLOR, "10"))
-    if e.total:
-        rows.append(_row(e.total, GHOST_COLOR if "total" in ghost else TOTAL_COLOR, "10"))
-    if not rows:
+    for part, text, color, size in (
+        ("value", e.value, VALUE_COLOR, ""),
+        ("grad", e.grad, GRAD_COLOR, ""),
+        ("calc", e.calc, CALC_COLOR, str(SMALL_FONT)),
+        ("total", e.total, TOTAL_COLOR, str(SMALL_FONT)),
+    ):
+        if not text:
+            continue
+        if part in ghost:
+            hidden.append(_row(text, GHOST_COLOR, size))
+        else:
+            rows.append(_row(text, color, size))
+    if not rows and not hidden:
         return ""
+    # Graphviz draws the arrow along the bottom of its label: rows not shown yet (kept for a
+    # stable layout) go on top, so the visible ones sit right on their arrow.
     return (
         '<<table border="0" cellborder="0" cellspacing="0" cellpadding="0">'
-        + "".join(rows)
+        + "".join(hidden + rows)
         + "</table>>"
     )
 
 
-def _edge_stmt(e: LayoutEdge) -> str:
+def _edge_stmt(e: LayoutEdge, make_room: bool = False) -> str:
     attrs = [f'id="{e.id}"']
     label = _edge_label(e)
     if label:
         attrs.append(f"label={label}")
     if e.highlight:
         attrs.append(_EDGE_HIGHLIGHT[e.highlight])
+    if e.main:
+        # the main data path pulls hardest for a straight line; where a layer's parameters
+        # stand beside it, one rank more keeps its frame clear of the previous layer's
+        attrs.append("weight=8 minlen=2" if make_room else "weight=8")
     return f"  {e.tail} -> {e.head} [{' '.join(attrs)}];"
 
 
@@ -119,7 +132,7 @@ def _graph_label(layout: GraphLayout) -> str:
 
 
 def _cluster_blocks(
-    layout: GraphLayout, by_id: dict[str, LayoutNode], lines: list[str]
+    layout: GraphLayout, by_id: dict[str, LayoutNode], lines: list[str], main: set[str]
 ) -> set[str]:
     """Write nested ``subgraph cluster_k`` blocks; return the node ids placed in them.
 
@@ -150,7 +163,7 @@ def _cluster_blocks(
             'style="rounded,dashed" color="#6b7280" fontcolor="#374151" labeljust=l];'
         )
         for nid in cluster.members:
-            lines.append(_node_stmt(by_id[nid], indent + "  "))
+            lines.append(_node_stmt(by_id[nid], indent + "  ", nid in main))
             placed.add(nid)
         stack.append((cluster, True))
         stack.extend((c, False) for c in reversed(children.get(cluster.id, [])))
@@ -166,8 +179,9 @@ def layout_to_dot(layout: GraphLayout) -> str:
     """
     lines = [
         "digraph graphgrad {",
+        # ordering=in: a node's inputs are drawn in the order of the expression (a above b)
         f'  graph [rankdir={layout.rankdir} fontname="{FONT}" fontsize=11 bgcolor="white" '
-        "nodesep=0.25 ranksep=0.35 labelloc=b labeljust=l];",
+        "nodesep=0.25 ranksep=0.35 labelloc=b labeljust=l ordering=in];",
         f'  node [fontname="{FONT}" fontsize=12 height=0.3];',
         f'  edge [fontname="{FONT}" fontsize=11 arrowsize=0.7];',
     ]
@@ -175,12 +189,15 @@ def layout_to_dot(layout: GraphLayout) -> str:
     if label:
         lines.append(f"  graph [label={label}];")
     by_id = {n.id: n for n in layout.nodes}
-    placed = _cluster_blocks(layout, by_id, lines) if layout.clusters else set()
+    main = {e.tail for e in layout.edges if e.main} | {e.head for e in layout.edges if e.main}
+    placed = _cluster_blocks(layout, by_id, lines, main) if layout.clusters else set()
     for n in layout.nodes:
         if n.id not in placed:
-            lines.append(_node_stmt(n, "  "))
+            lines.append(_node_stmt(n, "  ", n.id in main))
+    # heads whose parameters stand beside the main path (see _edge_stmt)
+    side = {e.head for e in layout.edges if not e.main and by_id[e.tail].kind == "param"}
     for e in layout.edges:
-        lines.append(_edge_stmt(e))
+        lines.append(_edge_stmt(e, bool(layout.clusters) and e.head in side))
     lines.append("}")
     return "\n".join(lines) + "\n"
 

@@ -173,6 +173,7 @@
     modeButtons.backward.setAttribute("aria-pressed", String(mode === "backward"));
     if (selected) showPanel(selected);
     for (var li = 0; li < listeners.length; li++) listeners[li]();
+    follow();
   }
 
   function go(k) {
@@ -186,15 +187,203 @@
     if (m === mode) return;
     // The last forward step and backward step 0 are the same picture: pass through it.
     if (m === "forward") {
+      // the forward pass is stepped from its start: only the inputs are known
       backwardTo(0);
       mode = "forward";
-      forwardTo(F.length);
+      forwardTo(0);
     } else {
       forwardTo(F.length);
       mode = "backward";
       backwardTo(0);
     }
     decorate();
+  }
+
+  // ------------------------------------------------------------------ fit, zoom, pan, follow
+  // The SVG fills #gg-graph; what it shows is set by its viewBox: `view` is the top-left corner
+  // in SVG units and `view.s` the pixels per unit. Nodes are found with getBBox() in the
+  // coordinates of Graphviz's top group, mapped to SVG units by that group's transform.
+  var box = document.getElementById("gg-graph");
+  var full = svg.viewBox.baseVal;
+  full = { x: full.x, y: full.y, w: full.width, h: full.height };
+  var top = svg.querySelector("g.graph");
+  var topMatrix = top && top.transform.baseVal.numberOfItems
+    ? top.transform.baseVal.consolidate().matrix : { a: 1, d: 1, e: 0, f: 0 };
+  var MAX_SCALE = 1.75 * 4 / 3; // small graphs: up to 1.75x their natural size (1pt = 4/3 px)
+  var READABLE = 0.9; // below this many px per unit, 11pt labels are under 10 px: too small
+  var PAD = 24; // px kept free around what is brought into view
+  var ANIMATION_MS = 250;
+  var view = { x: full.x, y: full.y, s: 1 };
+  var animation = null;
+  var tailOf = {};
+  for (var te = 0; te < data.layout.edges.length; te++) {
+    tailOf[data.layout.edges[te].id] = data.layout.edges[te].tail;
+  }
+
+  function size() {
+    return { w: Math.max(1, box.clientWidth), h: Math.max(1, box.clientHeight) };
+  }
+
+  function applyView(v) {
+    var c = size();
+    svg.setAttribute("viewBox", v.x + " " + v.y + " " + c.w / v.s + " " + c.h / v.s);
+  }
+
+  function stopAnimation() {
+    if (animation) {
+      animation.done = true;
+      animation = null;
+    }
+  }
+
+  function setView(target, animate) {
+    stopAnimation();
+    if (!animate) {
+      view = target;
+      applyView(view);
+      return;
+    }
+    var from = { x: view.x, y: view.y, s: view.s };
+    var a = { done: false, t0: performance.now() };
+    animation = a;
+    function frame(now) {
+      if (a.done) return;
+      var t = Math.min(1, (now - a.t0) / ANIMATION_MS);
+      var e = t * (2 - t); // ease out
+      if (t >= 1) {
+        a.done = true;
+        if (animation === a) animation = null;
+        view = target;
+      } else {
+        // interpolate the scale geometrically and the centre linearly: a smooth zoom
+        var c = size();
+        var s = from.s * Math.pow(target.s / from.s, e);
+        var cx = (from.x + c.w / 2 / from.s) * (1 - e) + (target.x + c.w / 2 / target.s) * e;
+        var cy = (from.y + c.h / 2 / from.s) * (1 - e) + (target.y + c.h / 2 / target.s) * e;
+        view = { x: cx - c.w / 2 / s, y: cy - c.h / 2 / s, s: s };
+        requestAnimationFrame(frame);
+      }
+      applyView(view);
+    }
+    requestAnimationFrame(frame);
+    // a hidden tab gets no animation frames: land on the target anyway, well within a second
+    setTimeout(function () { if (!a.done) frame(a.t0 + ANIMATION_MS); }, ANIMATION_MS + 150);
+  }
+
+  function fitScale() {
+    var c = size();
+    return Math.min(MAX_SCALE, (c.w - 2 * PAD) / full.w, (c.h - 2 * PAD) / full.h);
+  }
+
+  function centredOn(b, s) {
+    var c = size();
+    return { x: b.x + b.w / 2 - c.w / 2 / s, y: b.y + b.h / 2 - c.h / 2 / s, s: s };
+  }
+
+  function fit(animate) {
+    setView(centredOn(full, fitScale()), animate);
+  }
+
+  function clampScale(s) {
+    return Math.max(Math.min(fitScale(), READABLE) / 4, Math.min(MAX_SCALE * 2, s));
+  }
+
+  // zoom by `factor`, keeping the point at (px, py) pixels inside the box where it is
+  function zoomAt(factor, px, py, animate) {
+    var s = clampScale(view.s * factor);
+    var ux = view.x + px / view.s;
+    var uy = view.y + py / view.s;
+    setView({ x: ux - px / s, y: uy - py / s, s: s }, animate);
+  }
+
+  function zoom(factor) {
+    var c = size();
+    zoomAt(factor, c.w / 2, c.h / 2, true);
+  }
+
+  var bboxCache = new Map();
+  function bboxOf(id) {
+    if (bboxCache.has(id)) return bboxCache.get(id);
+    var e = id && el(id);
+    var b = null;
+    if (e && e.getBBox) {
+      var r = e.getBBox();
+      var m = topMatrix;
+      var x1 = m.a * r.x + m.e, x2 = m.a * (r.x + r.width) + m.e;
+      var y1 = m.d * r.y + m.f, y2 = m.d * (r.y + r.height) + m.f;
+      b = { x: Math.min(x1, x2), y: Math.min(y1, y2), w: Math.abs(x2 - x1), h: Math.abs(y2 - y1) };
+    }
+    bboxCache.set(id, b);
+    return b;
+  }
+
+  function union(boxes) {
+    var u = null;
+    for (var i = 0; i < boxes.length; i++) {
+      var b = boxes[i];
+      if (!b) continue;
+      if (!u) { u = { x: b.x, y: b.y, w: b.w, h: b.h }; continue; }
+      var x2 = Math.max(u.x + u.w, b.x + b.w), y2 = Math.max(u.y + u.h, b.y + b.h);
+      u.x = Math.min(u.x, b.x);
+      u.y = Math.min(u.y, b.y);
+      u.w = x2 - u.x;
+      u.h = y2 - u.y;
+    }
+    return u;
+  }
+
+  function inside(b, v) {
+    var c = size();
+    var pad = PAD / v.s;
+    return b.x - pad >= v.x && b.y - pad >= v.y &&
+      b.x + b.w + pad <= v.x + c.w / v.s && b.y + b.h + pad <= v.y + c.h / v.s;
+  }
+
+  function fits(b, s) {
+    var c = size();
+    return b.w * s + 2 * PAD <= c.w && b.h * s + 2 * PAD <= c.h;
+  }
+
+  // What a step is about: the active node, the arrows it reads and writes, and its inputs.
+  function focusIds() {
+    var k = current();
+    var s = mode === "backward" ? (k > 0 ? B[k - 1] : null) : (k > 0 ? F[k - 1] : null);
+    if (!s) return null;
+    var ids = [s.unit];
+    var arrows = mode === "backward" ? s.up.concat(s.contrib) : s.show;
+    for (var i = 0; i < arrows.length; i++) {
+      ids.push(arrows[i]);
+      if (mode === "backward" && s.contrib.indexOf(arrows[i]) >= 0) ids.push(tailOf[arrows[i]]);
+    }
+    if (mode === "forward") {
+      for (var j = 0; j < data.layout.edges.length; j++) {
+        var e = data.layout.edges[j];
+        if (e.head === s.unit) { ids.push(e.id); ids.push(e.tail); }
+      }
+    }
+    return { active: s.unit, ids: ids };
+  }
+
+  // Bring the step into view: the node, its arrows and its inputs (zooming out as far as the
+  // whole graph if needed); a view too small to read is zoomed in to READABLE first.
+  function follow() {
+    var f = focusIds();
+    if (!f) return;
+    var active = bboxOf(f.active);
+    if (!active) return;
+    var all = union(f.ids.map(bboxOf)) || active;
+    var goal = animation && animation.goal ? animation.goal : view;
+    var s = Math.max(goal.s, READABLE);
+    if (!fits(all, s)) {
+      // zoom out until the inputs fit too, but never below the scale of the whole graph
+      var c = size();
+      s = Math.max(fitScale(), Math.min((c.w - 2 * PAD) / all.w, (c.h - 2 * PAD) / all.h));
+    }
+    var target = fits(all, s) ? all : active;
+    if (s === goal.s && inside(target, goal)) return;
+    var next = centredOn(target, s);
+    setView(next, true);
+    if (animation) animation.goal = next;
   }
 
   // ------------------------------------------------------------------ side panel
@@ -281,19 +470,86 @@
     var edgesWithGrad = data.backward.edges;
     for (var i = 0; i < edgesWithGrad.length; i++) setGrad(edgesWithGrad[i], null);
     bstep = 0;
-    // Small graphs are drawn larger, up to the width of the page.
-    var w = parseFloat(svg.getAttribute("width")); // Graphviz writes points: 1pt = 4/3 px
-    var h = parseFloat(svg.getAttribute("height"));
-    var room = document.getElementById("gg-graph").clientWidth - 16;
-    if (w > 0 && h > 0 && room > w * 4 / 3) {
-      var scale = Math.min(1.75, room / (w * 4 / 3));
-      svg.setAttribute("width", (w * scale).toFixed(1) + "pt");
-      svg.setAttribute("height", (h * scale).toFixed(1) + "pt");
+    // The picture fills its box; fit, zoom and pan move the viewBox (see "fit, zoom, pan").
+    svg.removeAttribute("width");
+    svg.removeAttribute("height");
+    svg.setAttribute("preserveAspectRatio", "xMinYMin meet");
+    fit(false);
+    if (window.ResizeObserver) {
+      var lastSize = size();
+      new ResizeObserver(function () {
+        var c = size();
+        if (c.w === lastSize.w && c.h === lastSize.h) return;
+        // keep the centre where it was
+        var cx = view.x + lastSize.w / 2 / view.s, cy = view.y + lastSize.h / 2 / view.s;
+        lastSize = c;
+        stopAnimation();
+        view = { x: cx - c.w / 2 / view.s, y: cy - c.h / 2 / view.s, s: view.s };
+        applyView(view);
+      }).observe(box);
     }
+    var dragged = false;
     svg.addEventListener("click", function (ev) {
+      if (dragged) return; // the end of a drag is not a click on a node
       var g = ev.target.closest && ev.target.closest("g.node");
       if (g && nodes[g.id]) select(g.id);
     });
+    // wheel (and trackpad pinch, which arrives as a wheel event with ctrlKey) zooms at the pointer
+    box.addEventListener("wheel", function (ev) {
+      ev.preventDefault();
+      var r = box.getBoundingClientRect();
+      var step = ev.deltaMode === 1 ? ev.deltaY * 16 : ev.deltaY;
+      zoomAt(Math.exp(-step * (ev.ctrlKey ? 0.01 : 0.0015)), ev.clientX - r.left,
+             ev.clientY - r.top, false);
+    }, { passive: false });
+    // drag pans; two fingers pinch
+    var pointers = new Map();
+    var pinch = null;
+    box.addEventListener("pointerdown", function (ev) {
+      if (ev.button !== 0) return;
+      pointers.set(ev.pointerId, { x: ev.clientX, y: ev.clientY, x0: ev.clientX, y0: ev.clientY });
+      dragged = false;
+      pinch = null;
+    });
+    box.addEventListener("pointermove", function (ev) {
+      var p = pointers.get(ev.pointerId);
+      if (!p) return;
+      var dx = ev.clientX - p.x, dy = ev.clientY - p.y;
+      p.x = ev.clientX;
+      p.y = ev.clientY;
+      if (Math.abs(p.x - p.x0) + Math.abs(p.y - p.y0) > 4 && !dragged) {
+        dragged = true;
+        box.setPointerCapture(ev.pointerId);
+        box.classList.add("gg-dragging");
+      }
+      if (!dragged) return;
+      if (pointers.size >= 2) {
+        var pts = Array.from(pointers.values());
+        var d = Math.hypot(pts[0].x - pts[1].x, pts[0].y - pts[1].y);
+        var r = box.getBoundingClientRect();
+        if (pinch && d > 0) {
+          zoomAt(d / pinch, (pts[0].x + pts[1].x) / 2 - r.left, (pts[0].y + pts[1].y) / 2 - r.top,
+                 false);
+        }
+        pinch = d;
+        return;
+      }
+      stopAnimation();
+      view = { x: view.x - dx / view.s, y: view.y - dy / view.s, s: view.s };
+      applyView(view);
+    });
+    function release(ev) {
+      pointers.delete(ev.pointerId);
+      if (pointers.size < 2) pinch = null;
+      box.classList.remove("gg-dragging");
+      // `dragged` stays set through the click that ends a drag, then clears
+      setTimeout(function () { if (!pointers.size) dragged = false; }, 0);
+    }
+    box.addEventListener("pointerup", release);
+    box.addEventListener("pointercancel", release);
+    onClick("gg-zoom-in", function () { zoom(1.25); });
+    onClick("gg-zoom-out", function () { zoom(0.8); });
+    onClick("gg-fit", function () { fit(true); });
     function onClick(id, action) {
       document.getElementById(id).addEventListener("click", action);
     }
@@ -314,6 +570,9 @@
       else if (ev.key === "ArrowLeft") go(k - 1);
       else if (ev.key === "Home") go(0);
       else if (ev.key === "End") go(last());
+      else if (ev.key === "+" || ev.key === "=") zoom(1.25);
+      else if (ev.key === "-" || ev.key === "_") zoom(0.8);
+      else if (ev.key === "0") fit(true);
       else return;
       ev.preventDefault();
     });
@@ -335,6 +594,12 @@
       if (n === panelLimit) return;
       panelLimit = n;
       if (selected) showPanel(selected);
+    },
+    fit: function () { fit(false); },
+    zoom: zoom,
+    // the current view: SVG units at the top-left, pixels per unit, and whether it is moving
+    view: function () {
+      return { x: view.x, y: view.y, scale: view.s, fit: fitScale(), moving: animation !== null };
     }
   };
 })();

@@ -27,7 +27,6 @@ import hashlib
 import html
 import inspect
 import json
-import re
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
@@ -39,6 +38,7 @@ from .backends import dot_to_svg, write_atomic
 from .dot import GRAD_COLOR, layout_to_dot
 from .labels import _plain, format_number, shape_text
 from .layout import op_symbol
+from .messages import message
 from .options import Options
 from .quiz import page_data as quiz_page_data
 from .text import local_derivatives, plain_doc
@@ -253,6 +253,12 @@ def _page(data: dict[str, Any], svg: str) -> str:
 <button type="button" id="gg-last" title="last step (End)">last »</button>
 <input type="range" id="gg-slider" min="0" max="0" value="0" step="1" aria-label="step">
 <span id="gg-counter" class="gg-counter"></span>
+<span class="gg-zoom" role="group" aria-label="{message("explorer.zoom")}">
+<button type="button" id="gg-zoom-out" title="{message("explorer.zoom_out_title")}">−</button>
+<button type="button" id="gg-zoom-in" title="{message("explorer.zoom_in_title")}">+</button>
+<button type="button" id="gg-fit" title="{message("explorer.fit_title")}">{
+message("explorer.fit")}</button>
+</span>
 </div>
 <section id="gg-caption" class="gg-caption" aria-live="polite"></section>
 <div class="gg-main">
@@ -263,7 +269,8 @@ def _page(data: dict[str, Any], svg: str) -> str:
 </aside>
 </div>
 <footer class="gg-legend">Values flow forward above the arrows (black); gradients flow back
-below them (<span class="gg-red">red</span>). Keys: ← → step, Home / End jump.</footer>
+below them (<span class="gg-red">red</span>). Keys: ← → step, Home / End jump.
+{message("explorer.legend_zoom")}</footer>
 <script type="application/json" id="gg-data">{_json_for_script(data)}</script>
 <script>{script}</script>
 </body>
@@ -312,9 +319,6 @@ def to_html(
     return write_atomic(path, page.encode("utf-8"))
 
 
-_SVG_HEIGHT = re.compile(r'<svg[^>]*?\sheight="([\d.]+)pt"')
-
-
 class Explorer:
     """The explorer page for one graph; in Jupyter it shows inline (an iframe of the page).
 
@@ -332,9 +336,9 @@ class Explorer:
     def _repr_html_(self) -> str:
         # srcdoc keeps the page self-contained; the sandbox lets our script run but gives it
         # no access to the notebook around it.
-        m = _SVG_HEIGHT.search(self.html)
-        svg_px = float(m.group(1)) * 4 / 3 if m else 300.0
-        height = int(min(900, max(420, svg_px + 300)))
+        # The page fits the picture into whatever height it gets (and zooms and pans), so a
+        # fixed height that shows the controls, the caption and a useful picture will do.
+        height = 640
         return (
             f'<iframe srcdoc="{html.escape(self.html, quote=True)}" sandbox="allow-scripts" '
             f'title="graphgrad explorer" style="width:100%;height:{height}px;'

@@ -67,14 +67,33 @@ def format_value(value: Any, precision: int = 4) -> str:
         return format_number(arr.item(), precision)
     if arr.size == 0:
         return f"{shape_text(arr.shape)} empty"
+    tol = noise_level(value, arr)
+
+    def number(v: float) -> str:
+        return format_number(0.0 if abs(v) <= tol else v, precision)
+
     if arr.size <= MAX_ARRAY_VALUES:
-        numbers = ", ".join(format_number(v, precision) for v in arr.ravel())
+        numbers = ", ".join(number(v) for v in arr.ravel())
         prefix = "" if arr.ndim == 1 else shape_text(arr.shape) + " "
         return f"{prefix}[{numbers}]"
     # Summary: mean and spread say more about a weight matrix than its first few entries.
-    mean = format_number(float(arr.mean()), precision)
-    std = format_number(float(arr.std()), precision)
-    return f"{shape_text(arr.shape)} μ={mean} σ={std}"
+    return f"{shape_text(arr.shape)} μ={number(float(arr.mean()))} σ={number(float(arr.std()))}"
+
+
+def noise_level(value: Any, arr: np.ndarray) -> float:
+    """How close to 0 a number of this array must be to count as 0: rounding noise.
+
+    A gradient whose entries sum to 0 has a computed mean like ``-1.11e-18``; shown as data,
+    it reads like a real (tiny) value. Relative to the array's largest entry, anything within
+    √ε of the array's float type (1.5e-8 for float64, 3.5e-4 for float32) is noise.
+    """
+    dtype = getattr(value, "dtype", None)
+    if dtype is None or not np.issubdtype(dtype, np.floating):
+        dtype = np.float64 if arr.dtype.kind == "f" else None
+    if dtype is None or arr.size == 0:
+        return 0.0
+    scale = float(np.max(np.abs(arr)))
+    return float(np.sqrt(np.finfo(dtype).eps)) * scale if np.isfinite(scale) else 0.0
 
 
 # One translation table per target, built once: str.translate is fast enough for 100k labels.

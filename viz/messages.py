@@ -253,6 +253,30 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "forward step {k} / {n}",
         "zh": "正向传播 第 {k} / {n} 步",
     },
+    "explorer.zoom": {
+        "en": "zoom",
+        "zh": "缩放",
+    },
+    "explorer.zoom_in_title": {
+        "en": "zoom in (+)",
+        "zh": "放大（+）",
+    },
+    "explorer.zoom_out_title": {
+        "en": "zoom out (−)",
+        "zh": "缩小（−）",
+    },
+    "explorer.fit": {
+        "en": "Fit",
+        "zh": "全图",
+    },
+    "explorer.fit_title": {
+        "en": "show the whole graph (0)",
+        "zh": "显示整个计算图（0）",
+    },
+    "explorer.legend_zoom": {
+        "en": "Drag to pan; wheel, pinch or + / − to zoom; 0 or Fit shows the whole graph.",
+        "zh": "拖动可平移；滚轮、双指或 + / − 可缩放；按 0 或“全图”显示整个计算图。",
+    },
     "explorer.hint": {
         "en": "Click a node to see its formula, local derivative, value and gradient.",
         "zh": "点击一个节点，查看它的公式、局部导数、值和梯度。",

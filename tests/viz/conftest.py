@@ -56,6 +56,19 @@ def _two_scopes() -> SimpleNamespace:
     return SimpleNamespace(root=y, x=x, w=w, h=h)
 
 
+def _two_layer() -> SimpleNamespace:
+    """Section 5.7's TwoLayerNet (4 inputs, 3 hidden, 2 classes) on a batch of 2, seed 0."""
+    import numpy as np
+
+    from nn.models import TwoLayerNet
+
+    np.random.seed(0)
+    net = TwoLayerNet(input_size=4, hidden_size=3, output_size=2)
+    x = Node(np.random.rand(2, 4), name="x", requires_grad=False)
+    loss = net.loss(x, np.array([0, 1]))
+    return SimpleNamespace(root=loss, net=net, x=x)
+
+
 @pytest.fixture
 def apple() -> SimpleNamespace:
     return _apple()
@@ -69,7 +82,8 @@ def apple_orange() -> SimpleNamespace:
 @pytest.fixture
 def make_graph():
     """Factory: ``make_graph("apple")`` builds a fresh graph (for goldens and determinism)."""
-    builders = {"apple": _apple, "apple_orange": _apple_orange, "two_scopes": _two_scopes}
+    builders = {"apple": _apple, "apple_orange": _apple_orange, "two_scopes": _two_scopes,
+                "two_layer": _two_layer}
     return lambda name: builders[name]()
 
 

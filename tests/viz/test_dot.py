@@ -30,13 +30,13 @@ def values_and_grads(rows):
 
 
 # ---------------------------------------------------------------- goldens
-@pytest.mark.parametrize("graph", ["apple", "apple_orange"])
+@pytest.mark.parametrize("graph", ["apple", "apple_orange", "two_layer"])
 @pytest.mark.parametrize("when", ["before", "after"])
 def test_golden_dot(make_graph, normalize, graph, when):
     g = make_graph(graph)
     if when == "after":
         g.root.backward()
-    dot = normalize(viz.to_dot(g.root))
+    dot = normalize(viz.to_dot(g.root, group=graph == "two_layer"))
     path = GOLDEN / f"{graph}_{when}_backward.dot"
     if UPDATE:
         path.parent.mkdir(exist_ok=True)

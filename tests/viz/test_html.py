@@ -386,9 +386,9 @@ def test_browser_forward_pass(tmp_path, browser_page, apple_orange):
     open_page(page, viz.to_html(g.root, tmp_path / "p.html"))
     page.click("#gg-last")
     page.click("#gg-mode-forward")
-    assert state(page) == {"mode": "forward", "step": 4, "last": 4}
+    # the forward pass starts at its step 0, where "next" computes the first operation
+    assert state(page) == {"mode": "forward", "step": 0, "last": 4}
     assert visible_grads(page) == []  # the forward pass shows no gradient
-    page.keyboard.press("Home")
     labels = visible_labels(page)
     assert labels[f"edge{g.apple.id}_{g.apple_cost.id}"] == ["100"]  # inputs are known
     assert labels[f"edge{g.apple_cost.id}_{g.total.id}"] == []  # nothing computed yet
