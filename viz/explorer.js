@@ -6,8 +6,18 @@
 
   var data = JSON.parse(document.getElementById("gg-data").textContent);
   var svg = document.querySelector("#gg-graph svg");
-  var F = data.forward.steps;
-  var B = data.backward.steps;
+  // A step inside the folded part of a big graph comes as its op symbol alone (see
+  // viz/html.py); it gets the same one-line caption the frames show.
+  function expand(steps, template) {
+    return steps.map(function (s, i) {
+      if (typeof s !== "string") return s;
+      var line = template.replace("{k}", String(i + 1)).replace("{n}", String(steps.length))
+        .replace("{symbol}", function () { return s; });
+      return { unit: "folded", lines: [line], up: [], set: [], contrib: [], sums: [], show: [] };
+    });
+  }
+  var F = expand(data.forward.steps, data.folded.forward);
+  var B = expand(data.backward.steps, data.folded.backward);
   var nodes = data.nodes;
   var GRAD_FILL = data.grad_color;
 
@@ -480,10 +490,12 @@
       new ResizeObserver(function () {
         var c = size();
         if (c.w === lastSize.w && c.h === lastSize.h) return;
-        // keep the centre where it was
-        var cx = view.x + lastSize.w / 2 / view.s, cy = view.y + lastSize.h / 2 / view.s;
+        var old = lastSize;
         lastSize = c;
-        stopAnimation();
+        // a running animation already draws each frame at the new size: let it finish
+        if (animation) return;
+        // keep the centre where it was
+        var cx = view.x + old.w / 2 / view.s, cy = view.y + old.h / 2 / view.s;
         view = { x: cx - c.w / 2 / view.s, y: cy - c.h / 2 / view.s, s: view.s };
         applyView(view);
       }).observe(box);

@@ -38,7 +38,7 @@ from .backends import dot_to_svg, write_atomic
 from .dot import GRAD_COLOR, layout_to_dot
 from .labels import _plain, format_number, shape_text
 from .layout import op_symbol
-from .messages import message
+from .messages import MESSAGES, message
 from .options import Options
 from .quiz import page_data as quiz_page_data
 from .text import local_derivatives, plain_doc
@@ -98,9 +98,15 @@ def _op_doc(op: Any) -> str:
     return inspect.cleandoc(doc) if doc else ""
 
 
-def _backward_json(rp: Replay) -> list[dict[str, Any]]:
-    """Per backward step: the caption, what to highlight, and the arrow labels that change."""
+def _backward_json(rp: Replay) -> list[dict[str, Any] | str]:
+    """Per backward step: the caption, what to highlight, and the arrow labels that change.
+
+    A step with nothing drawn (inside the folded part) is just its op symbol: the script
+    writes its one-line caption from ``caption.folded_backward``, so the page grows with the
+    drawn nodes, not with the folded ones.
+    """
     return [
+        op_symbol(s.step.node.op) if _folded(s.unit, s.updates, s.up) else
         {
             "unit": s.unit,
             "lines": list(s.lines),
@@ -113,7 +119,11 @@ def _backward_json(rp: Replay) -> list[dict[str, Any]]:
     ]
 
 
-def _forward_json(rp: Replay) -> tuple[list[dict[str, Any]], dict[int, int]]:
+def _folded(unit: str, *drawn: Any) -> bool:
+    return unit == "folded" and not any(drawn)
+
+
+def _forward_json(rp: Replay) -> tuple[list[dict[str, Any] | str], dict[int, int]]:
     """Per forward step (one per op node, inputs before outputs): what is computed and shown."""
     leaving: dict[int, list[str]] = {}
     for e in rp.layout.edges:
@@ -122,8 +132,9 @@ def _forward_json(rp: Replay) -> tuple[list[dict[str, Any]], dict[int, int]]:
     steps = []
     for j, (node, lines) in enumerate(rp.forward_lines(), start=1):
         computed_at[node.id] = j
-        steps.append({"unit": rp.layout.units.get(node.id), "lines": lines,
-                      "show": leaving.get(node.id, [])})
+        unit, show = rp.layout.units[node.id], leaving.get(node.id, [])
+        steps.append(op_symbol(node.op) if _folded(unit, show) else
+                     {"unit": unit, "lines": lines, "show": show})
     return steps, computed_at
 
 
@@ -164,7 +175,9 @@ def _node_info(rp: Replay, computed_at: Mapping[int, int]) -> dict[str, dict[str
         info[unit] = entry
     root = rp.root
     for n in layout.nodes:
-        if n.kind in ("scope", "folded"):
+        if n.id not in info and n.node_id is not None:  # a shared leaf drawn once per use
+            info[n.id] = info[layout.units[n.node_id]]
+        elif n.kind in ("scope", "folded"):
             info[n.id] = {"title": n.label, "kind": n.kind, "detail": n.detail, "doc": n.tooltip}
         elif n.kind == "output":
             info[n.id] = {
@@ -200,7 +213,10 @@ def _page_parts(rp: Replay, title: str | None) -> tuple[dict[str, Any], str]:
         "forward": {"steps": fsteps},
         "backward": {"steps": _backward_json(rp), "edges": sorted(rp.final)},
         "nodes": _node_info(rp, computed_at),
-        "layout": picture.to_dict(),
+        "layout": {k: v for k, v in picture.to_dict().items() if k != "units"},
+        # templates for the one-line captions of folded steps ({k}, {n}, {symbol})
+        "folded": {"backward": MESSAGES["caption.folded_backward"][rp.names.lang],
+                   "forward": MESSAGES["caption.folded_forward"][rp.names.lang]},
     }
     return data, svg
 

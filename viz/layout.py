@@ -12,6 +12,7 @@ is never has to be read back from its id: nodes carry a ``kind``, edges a ``kind
 
 from __future__ import annotations
 
+import dataclasses
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -226,6 +227,9 @@ def node_label(node: Any, names: Mapping[int, str], precision: int) -> str:
     return name or f"output of {op_symbol(node.op)}"
 
 
+#: A leaf with more uses than this is drawn once per use (see ``layout_of``, step 4b).
+SPLIT_USES = 4
+
 #: Node kinds that draw exactly one engine node.
 SINGLE_KINDS = ("op", "param", "input")
 
@@ -385,6 +389,28 @@ def layout_of(root: Any, opts: Options) -> GraphLayout:
                     main=kind == "plain" and (x.id, node.id) in main,
                 )
             )
+
+    # 4b. A leaf used many times (a weight shared by every step of a recurrence) is drawn once
+    # per use, beside the op that uses it: arrows from one box to ops all along the graph
+    # cross everything and make Graphviz's layout take minutes.
+    uses: dict[str, int] = {}
+    for e in edges:
+        uses[e.tail] = uses.get(e.tail, 0) + 1
+    shared = {n.id for n in nodes
+              if n.kind in ("param", "input") and uses.get(n.id, 0) > SPLIT_USES}
+    if shared:
+        by_id = {n.id: n for n in nodes}
+        copies: dict[str, list[LayoutNode]] = {}
+        for i, e in enumerate(edges):
+            if e.tail in shared:
+                made = copies.setdefault(e.tail, [])
+                if made:  # the first use keeps the original box
+                    copy = dataclasses.replace(by_id[e.tail], id=f"{e.tail}use{len(made) + 1}")
+                    edges[i] = dataclasses.replace(e, tail=copy.id)
+                    made.append(copy)
+                else:
+                    made.append(by_id[e.tail])
+        nodes = [c for n in nodes for c in (copies.get(n.id) or [n])]
 
     # 5. The output marker, as in the textbook: the root's value leaves to the right, the
     # seed gradient (1) comes back in.

@@ -89,6 +89,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "   {who} is used on several paths, gradients add: {before} + {out} = {total}",
         "zh": "   {who} 用在多条路径上，梯度相加：{before} + {out} = {total}",
     },
+    # a step inside the part of a big graph that is folded away (max_nodes): one short line
+    "caption.folded_backward": {
+        "en": "Step {k}/{n}: backward through {symbol}, in the folded part (not drawn)",
+        "zh": "第 {k}/{n} 步：{symbol} 的反向传播，在折叠的部分中（未画出）",
+    },
+    "caption.folded_forward": {
+        "en": "Step {k}/{n}: forward through {symbol}, in the folded part (not drawn)",
+        "zh": "第 {k}/{n} 步：{symbol} 的正向传播，在折叠的部分中（未画出）",
+    },
     "caption.forward_frame": {
         "en": "Forward pass: values flow left to right",
         "zh": "正向传播：值从左向右传递",

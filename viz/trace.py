@@ -14,7 +14,8 @@ from typing import Any
 import autograd
 
 from .labels import format_value
-from .layout import GraphLayout, check_root, layout_of, param_names
+from .layout import GraphLayout, check_root, layout_of, op_symbol, param_names
+from .messages import message
 from .options import Options
 from .text import Names, backward_lines, forward_lines
 
@@ -76,9 +77,18 @@ class Replay:
 
     def forward_lines(self, lang: str | None = None) -> list[tuple[Any, list[str]]]:
         """``(node, caption)`` per forward step: one per op node, inputs before outputs."""
+        lang = lang or self.names.lang
         ops = [n for n in self.order if n.op is not None]
-        return [(n, forward_lines(n, j, len(ops), self.names, lang or self.names.lang))
-                for j, n in enumerate(ops, start=1)]
+        drawn = {e.tail_node for e in self.layout.edges}
+        out = []
+        for j, n in enumerate(ops, start=1):
+            if self.layout.units[n.id] == "folded" and n.id not in drawn:
+                lines = [message("caption.folded_forward", lang, k=j, n=len(ops),
+                                 symbol=op_symbol(n.op))]
+            else:
+                lines = forward_lines(n, j, len(ops), self.names, lang)
+            out.append((n, lines))
+        return out
 
 
 def replay(root: Any, grad: Any, opts: Options, caller: str, lang: str = "en") -> Replay:
@@ -156,6 +166,10 @@ def replay(root: Any, grad: Any, opts: Options, caller: str, lang: str = "en") -
             if eid is not None and eid not in carried:
                 carried.append(eid)
         up = tuple(leaving.get(node.id, ()))
+        if head_unit == "folded" and not updates and not up:
+            # nothing of this step is drawn: one short line (the page stores only the symbol)
+            lines = [message("caption.folded_backward", lang, k=k, n=n_steps,
+                             symbol=op_symbol(node.op))]
         steps.append(
             ReplayStep(
                 index=k,

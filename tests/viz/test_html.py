@@ -250,8 +250,18 @@ def test_big_graph_is_folded():
     assert "folded" in data["note"] and data["layout"]["folded_nodes"] > 1000
     n_ops = sum(1 for n in autograd.topological_order(root) if n.op is not None)
     assert len(data["backward"]["steps"]) == len(data["forward"]["steps"]) == n_ops
-    assert {s["unit"] for s in data["backward"]["steps"]} >= {"folded"}
+    steps = data["backward"]["steps"]
+    assert {s["unit"] for s in steps if isinstance(s, dict)} >= {"folded"}
+    # a step with nothing drawn is stored as its op symbol only: the page follows drawn nodes
+    compact = [s for s in steps if isinstance(s, str)]
+    assert len(compact) > 1000 and set(compact) <= {"×", "+", "tanh"}
+    assert "units" not in data["layout"]
     assert len(data["nodes"]) <= viz.DEFAULT_MAX_NODES + 2
+
+
+def test_page_size_follows_the_drawn_nodes():
+    small, big = (len(viz.to_html(layered_graph(n))) for n in (2000, 8000))
+    assert big < small + 60_000  # 6,000 more folded nodes: about 10 bytes each
 
 
 def test_collapsed_scopes_label_the_merged_arrows(make_graph):
@@ -498,3 +508,109 @@ def test_browser_big_graph_stays_responsive(big_pages, browser_page, which, reco
     )
     record_property("explorer_timing", report)
     print(report)
+
+
+# ---------------------------------------------------------------- the chapter's networks
+DOCS_NETWORK_SCREENSHOT = DOCS_SCREENSHOT.parent / "explorer_two_layer_net.png"
+
+
+def network_loss(which: str) -> Node:
+    """Section 5.7's TwoLayerNet on a batch of 5, or a small SimpleConvNet (ch. 7), seed 0."""
+    from nn.models import SimpleConvNet, TwoLayerNet
+
+    np.random.seed(0)
+    if which == "two_layer":
+        net = TwoLayerNet(input_size=784, hidden_size=50, output_size=10)
+        x = Node(np.random.rand(5, 784), name="x", requires_grad=False)
+        return net.loss(x, np.eye(10)[[0, 1, 2, 3, 4]])
+    net = SimpleConvNet(input_dim=(1, 12, 12),
+                        conv_param={"filter_num": 4, "filter_size": 3, "pad": 0, "stride": 1},
+                        hidden_size=20, output_size=10)
+    x = Node(np.random.rand(2, 1, 12, 12), name="x", requires_grad=False)
+    return net.loss(x, np.array([3, 7]))
+
+
+SETTLED = "() => !window.graphgradExplorer.view().moving"
+GEOMETRY = """() => {
+    const box = r => { const b = r.getBoundingClientRect();
+                       return {l: b.left, t: b.top, r: b.right, b: b.bottom}; };
+    const active = document.querySelector('#gg-graph .gg-active');
+    const cap = document.getElementById('gg-caption');
+    return {active: active && box(active), graph: box(document.getElementById('gg-graph')),
+            drawing: box(document.querySelector('#gg-graph g.graph')),
+            caption: box(cap), capScroll: cap.scrollHeight, capClient: cap.clientHeight,
+            w: window.innerWidth, h: window.innerHeight};
+}"""
+
+
+def inside(inner: dict, outer: dict, slack: float = 1.0) -> bool:
+    return (inner["l"] >= outer["l"] - slack and inner["t"] >= outer["t"] - slack
+            and inner["r"] <= outer["r"] + slack and inner["b"] <= outer["b"] + slack)
+
+
+@pytest.mark.parametrize("width", [1280, 800])
+@pytest.mark.parametrize("which", ["two_layer", "conv"])
+def test_browser_network_page_follows_every_step(tmp_path, browser_page, which, width):
+    page = browser_page
+    page.set_viewport_size({"width": width, "height": 800})
+    open_page(page, viz.to_html(network_loss(which), tmp_path / f"{which}.html", group=True))
+    viewport = {"l": 0, "t": 0, "r": width, "b": 800}
+    # opens fitted: the whole drawing is in the box
+    geo = page.evaluate(GEOMETRY)
+    assert inside(geo["drawing"], geo["graph"])
+    last = state(page)["last"]
+    assert last == sum(1 for n in autograd.topological_order(network_loss(which)) if n.op)
+    for k in range(1, last + 1):
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function(SETTLED, timeout=1000)  # any animation settles within 1 s
+        geo = page.evaluate(GEOMETRY)
+        assert state(page)["step"] == k
+        assert geo["active"] is not None, k
+        assert inside(geo["active"], geo["graph"]) and inside(geo["active"], viewport), (k, geo)
+        # the caption shows all its lines: nothing scrolled away or cut off by the window
+        assert geo["capScroll"] <= geo["capClient"] + 1 and geo["caption"]["b"] <= 800, (k, geo)
+    if which == "two_layer" and width == 1280:
+        page.keyboard.press("Home")
+        for _ in range(last // 2):
+            page.keyboard.press("ArrowRight")
+        page.wait_for_function(SETTLED, timeout=1000)
+        shot = DOCS_NETWORK_SCREENSHOT if os.environ.get("GRAPHGRAD_UPDATE_SCREENSHOT") else (
+            tmp_path / "network.png")
+        page.screenshot(path=str(shot))
+        assert shot.stat().st_size > 10_000
+    # zoom: the buttons and the keys change the scale; Fit shows the whole graph again
+    view = page.evaluate("window.graphgradExplorer.view()")
+    page.click("#gg-zoom-in")
+    page.wait_for_function(SETTLED, timeout=1000)
+    zoomed = page.evaluate("window.graphgradExplorer.view()")
+    assert zoomed["scale"] == pytest.approx(view["scale"] * 1.25)
+    page.keyboard.press("-")
+    page.keyboard.press("-")
+    page.wait_for_function(SETTLED, timeout=1000)
+    assert page.evaluate("window.graphgradExplorer.view()")["scale"] < zoomed["scale"]
+    page.mouse.move(geo["graph"]["l"] + 50, geo["graph"]["t"] + 50)
+    page.mouse.wheel(0, -300)  # wheel up: zoom in at the pointer
+    assert page.evaluate("window.graphgradExplorer.view()")["scale"] > view["scale"] * 0.64
+    page.click("#gg-fit")
+    page.wait_for_function(SETTLED, timeout=1000)
+    geo = page.evaluate(GEOMETRY)
+    assert inside(geo["drawing"], geo["graph"])
+    assert page.errors == []
+
+
+def test_browser_drag_pans_and_is_not_a_click(tmp_path, browser_page):
+    page = browser_page
+    open_page(page, viz.to_html(network_loss("two_layer"), tmp_path / "p.html", group=True))
+    page.click("#gg-zoom-in")
+    page.wait_for_function(SETTLED, timeout=1000)
+    before = page.evaluate("window.graphgradExplorer.view()")
+    box = page.evaluate(GEOMETRY)["graph"]
+    x, y = (box["l"] + box["r"]) / 2, (box["t"] + box["b"]) / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 120, y + 40, steps=5)
+    page.mouse.up()
+    after = page.evaluate("window.graphgradExplorer.view()")
+    assert after["scale"] == before["scale"]
+    assert after["x"] == pytest.approx(before["x"] - 120 / before["scale"], abs=0.5)
+    assert after["y"] == pytest.approx(before["y"] - 40 / before["scale"], abs=0.5)
