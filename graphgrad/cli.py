@@ -9,7 +9,9 @@ from pathlib import Path
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for all subcommands."""
-    parser = argparse.ArgumentParser(prog="graphgrad", description=__doc__)
+    from viz.text import plain_doc  # the docstring's ``markup`` is for Sphinx, not for --help
+
+    parser = argparse.ArgumentParser(prog="graphgrad", description=plain_doc(__doc__ or ""))
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="backprop the apple/orange graph, draw it, train on MNIST")
     demo.add_argument("--out", type=Path, default=Path("out"), help="folder for pictures")

@@ -90,3 +90,11 @@ def test_explore_quiz_writes_a_quiz_page_and_keeps_the_answers_off_the_terminal(
     assert main(["explore", APPLE_ORANGE, "-o", str(tmp_path / "q.png"), "--set",
                  *APPLE_VALUES, "--quiz"]) == 2
     assert "--quiz writes a page" in capsys.readouterr().err
+
+
+def test_help_shows_no_docstring_markup(capsys):
+    from graphgrad.cli import build_parser
+
+    text = build_parser().format_help()
+    assert "``" not in text and "`graphgrad`" not in text
+    assert "The graphgrad command: graphgrad demo, train" in " ".join(text.split())

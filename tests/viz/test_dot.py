@@ -300,3 +300,29 @@ def test_hundred_thousand_node_chain_has_no_recursion_limit():
     dot = viz.to_dot(root)
     # every node was walked (iteratively) to count them
     assert f"{100_000 - viz.DEFAULT_MAX_NODES} folded" in dot
+
+
+def test_a_leaf_used_many_times_is_drawn_once_per_use():
+    w, x = Node(0.5, name="w"), Node(0.1, name="x", requires_grad=False)
+    y = Node(1.0, name="y0")
+    for _ in range(6):
+        y = y * w + x
+    layout = viz.build_layout(y)
+    copies = [n for n in layout.nodes if n.node_id == w.id]
+    assert [n.id for n in copies] == [f"node{w.id}"] + [f"node{w.id}use{k}" for k in range(2, 7)]
+    assert {n.label for n in copies} == {"w"}
+    tails = [e.tail for e in layout.edges if e.tail_node == w.id]
+    assert sorted(tails) == sorted(n.id for n in copies)  # one arrow from each copy
+    # a leaf used a few times (the textbook's shared nodes) stays one box
+    a = Node(2.0, name="a")
+    assert sum(n.node_id == a.id for n in viz.build_layout(a * a + a * 3.0).nodes) == 1
+
+
+def test_layer_graph_main_path_is_marked(make_graph):
+    layout = viz.build_layout(make_graph("two_layer").root, group=True)
+    main = [(e.tail, e.head) for e in layout.edges if e.main]
+    ops = {n.id: n.label for n in layout.nodes}
+    assert [ops[t] for t, _ in main] == ["x", "Affine", "ReLU", "Affine", "Softmax-with-Loss"]
+    assert main[-1][1] == "output"
+    dot = viz.layout_to_dot(layout)
+    assert dot.count("group=main") == 6 and "ordering=in" in dot

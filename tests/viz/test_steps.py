@@ -167,3 +167,20 @@ def test_widget_slider_steps_through_frames(apple):
     before = view.value
     slider.value = 2
     assert view.value != before and "1.1 × 100 = 110" in view.value
+
+
+def test_no_text_in_a_default_frame_is_under_12_px(apple_orange):
+    frames = viz.backward_steps(apple_orange.root, forward_frame=True)
+    assert {f.dpi for f in frames} == {viz.Options().dpi}
+    for f in frames:
+        sizes = [float(s) for s in re.findall(r'(?:point-size="|fontsize=)([\d.]+)', f.source)]
+        assert sizes and min(sizes) * f.dpi / 72 >= 12  # points at dpi -> pixels
+
+
+@needs_renderer
+def test_gif_frames_follow_dpi(apple, tmp_path):
+    image = pytest.importorskip("PIL.Image")
+    small = viz.backward_steps(apple.root, scale=1).save_gif(tmp_path / "1.gif")
+    sharp = viz.backward_steps(apple.root).save_gif(tmp_path / "2.gif")
+    with image.open(small) as a, image.open(sharp) as b:
+        assert b.width == pytest.approx(2 * a.width, rel=0.03)
