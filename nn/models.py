@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 import autograd
+from autograd.files import atomic_write
 from autograd.node import Node, as_node
 from nn.layers import (
     Affine,
@@ -229,18 +230,13 @@ class Model:
         """Save ``params`` as a NumPy ``.npz`` archive (never pickle); returns the path.
 
         The book pickles; a pickle runs code when loaded, so a file shared by someone else
-        could do anything. An ``.npz`` holds only arrays. The file is written to a temporary
-        name first and renamed when complete, so an interrupted save never leaves half a file.
+        could do anything. An ``.npz`` holds only arrays. The file is written with
+        :func:`autograd.files.atomic_write` (unique temporary file, fsync, rename), so an
+        interrupted save never leaves half a file and concurrent saves leave one valid file.
         """
         path = Path(file_name)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp")
-        try:
-            with open(tmp, "wb") as f:  # a file object: np.savez would append ".npz" to a name
-                np.savez(f, **{key: np.asarray(val) for key, val in self.params.items()})
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
+        with atomic_write(path) as f:  # a file object: np.savez would append ".npz" to a name
+            np.savez(f, **{key: np.asarray(val) for key, val in self.params.items()})
         return path
 
     def load_params(self, file_name: str | os.PathLike = "params.npz") -> None:

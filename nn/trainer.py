@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from autograd.files import atomic_write
 from nn import optimizers
 
 OPTIMIZERS: dict[str, type[optimizers.Optimizer]] = {
@@ -238,7 +239,6 @@ def plot_history(history: dict[str, list[float]], path: str | Path) -> Path:
         raise ImportError("plot needs matplotlib: pip install matplotlib "
                           "(or pip install 'graphgrad[train]')") from None
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
     ax1.plot(history["loss"], lw=0.6)
     ax1.set_xlabel("iteration")
@@ -252,8 +252,9 @@ def plot_history(history: dict[str, list[float]], path: str | Path) -> Path:
     ax2.set_title("accuracy")
     ax2.legend(loc="lower right")
     fig.tight_layout()
-    tmp = path.with_name(path.name + ".tmp.png")
-    fig.savefig(tmp, dpi=100)
-    plt.close(fig)
-    tmp.replace(path)  # never leave a half-written picture under the real name
+    try:
+        with atomic_write(path) as f:  # never a half-written picture under the real name
+            fig.savefig(f, format="png", dpi=100)
+    finally:
+        plt.close(fig)
     return path

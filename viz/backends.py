@@ -18,6 +18,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from autograd.files import write_bytes
+
 __all__ = [
     "FORMATS",
     "GraphvizNotFoundError",
@@ -101,21 +103,9 @@ def write_dot(dot: str, path: str | Path, dpi: float | None = None) -> Path:
             f"use one of {', '.join(sorted(FORMATS))}"
         )
     data = dot.encode("utf-8") if fmt == "dot" else dot_to_bytes(dot, fmt, dpi=dpi)
-    return write_atomic(path, data)
+    return write_bytes(path, data)
 
 
-def write_atomic(path: str | Path, data: bytes) -> Path:
-    """Write `data` to a temporary file beside `path`, then rename it into place.
-
-    An interrupted or failed write never leaves a half-written picture or page under the real
-    name (and never destroys an older one). Missing folders are created.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        tmp.write_bytes(data)
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+#: The safe write of :mod:`autograd.files` under its older name (unique temporary file,
+#: fsync, rename); new code calls ``autograd.files.write_bytes``.
+write_atomic = write_bytes

@@ -34,7 +34,9 @@ from typing import Any
 
 import numpy as np
 
-from .backends import dot_to_svg, write_atomic
+from autograd.files import write_bytes
+
+from .backends import dot_to_svg
 from .dot import GRAD_COLOR, layout_to_dot
 from .labels import _plain, format_number, shape_text
 from .layout import op_symbol
@@ -332,7 +334,7 @@ def to_html(
     page = _page(data, svg)
     if path is None:
         return page
-    return write_atomic(path, page.encode("utf-8"))
+    return write_bytes(path, page.encode("utf-8"))
 
 
 class Explorer:
@@ -347,7 +349,7 @@ class Explorer:
 
     def save(self, path: str | Path) -> Path:
         """Write the page to ``path`` (an ``.html`` file); returns the path."""
-        return write_atomic(path, self.html.encode("utf-8"))
+        return write_bytes(path, self.html.encode("utf-8"))
 
     def _repr_html_(self) -> str:
         # srcdoc keeps the page self-contained; the sandbox lets our script run but gives it

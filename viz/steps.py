@@ -17,6 +17,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, overload
 
+from autograd.files import atomic_write
+
 from .backends import dot_to_bytes, dot_to_svg, write_dot
 from .dot import layout_to_dot
 from .layout import GraphLayout, LayoutEdge
@@ -124,7 +126,9 @@ class BackwardSteps(Sequence[Frame]):
             canvas.paste(im, (0, 0))
             padded.append(canvas)
         path = Path(path)
-        padded[0].save(path, save_all=True, append_images=padded[1:], duration=duration, loop=loop)
+        with atomic_write(path) as f:
+            padded[0].save(f, format="GIF", save_all=True, append_images=padded[1:],
+                           duration=duration, loop=loop)
         return path
 
     def widget(self) -> Any:

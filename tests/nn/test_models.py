@@ -511,3 +511,25 @@ def test_twenty_epochs_without_memory_growth(subset, step):
     end_loss = float(net.loss(x, t))
     assert end_loss < 0.5 * start_loss
     assert net.accuracy(x, t) > max(0.9, start_acc)
+
+
+def test_save_params_is_safe_against_symlinks_and_concurrent_saves(tmp_path):
+    import threading
+
+    victim = tmp_path / "victim"
+    victim.write_bytes(b"precious")
+    (tmp_path / ".params.npz.tmp").symlink_to(victim)  # the old fixed temporary name
+    nets = [TwoLayerNet(30, 20, 5) for _ in range(4)]
+    target = tmp_path / "params.npz"
+    threads = [threading.Thread(target=lambda n=n: [n.save_params(target) for _ in range(5)])
+               for n in nets]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert victim.read_bytes() == b"precious"
+    loaded = TwoLayerNet(30, 20, 5)
+    loaded.load_params(target)
+    assert any(np.array_equal(loaded.params["W1"], n.params["W1"]) for n in nets)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".params.npz.tmp", "params.npz",
+                                                           "victim"]
