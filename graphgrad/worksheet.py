@@ -366,7 +366,7 @@ def answer_key_path(path: str | Path, lang: str) -> Path:
 def write_worksheets(path: str | Path, kind: str = "apple_orange", count: int = 10,
                      seed: int = 0, lang: str = "en") -> tuple[Path, Path]:
     """Write the worksheets to `path` and the answer key beside it; return both paths."""
-    from viz.backends import write_atomic
+    from autograd.files import write_bytes
 
     check_lang(lang)
     path = Path(path)
@@ -377,6 +377,6 @@ def write_worksheets(path: str | Path, kind: str = "apple_orange", count: int = 
     sheets = [exercise_dot(ex, k, n, lang, answers=False) for k, ex in enumerate(exercises, 1)]
     keys = [exercise_dot(ex, k, n, lang, answers=True) for k, ex in enumerate(exercises, 1)]
     key_path = answer_key_path(path, lang)
-    write_atomic(path, _pdf_pages(sheets))
-    write_atomic(key_path, _pdf_pages(keys))
+    write_bytes(path, _pdf_pages(sheets))
+    write_bytes(key_path, _pdf_pages(keys))
     return path, key_path

@@ -63,7 +63,7 @@ def test_explore_errors_go_to_stderr(tmp_path, capsys):
     assert main(["explore", "os.system('ls')", "-o", str(page)]) == 2
     assert "unsupported" in capsys.readouterr().err
     assert main(["explore", "x", "-o", str(tmp_path / "page.txt"), "--set", "x=1"]) == 2
-    assert "cannot tell what to write" in capsys.readouterr().err
+    assert "cannot tell what to write from the suffix" in capsys.readouterr().err
     assert not page.exists()
 
 
@@ -98,3 +98,111 @@ def test_help_shows_no_docstring_markup(capsys):
     text = build_parser().format_help()
     assert "``" not in text and "`graphgrad`" not in text
     assert "The graphgrad command: graphgrad demo, train" in " ".join(text.split())
+
+
+# ---------------------------------------------------------------- every value checked up front
+def _refused(capsys, argv, *needles):
+    """Run the CLI, expect exit status 2 and a one-line error containing every needle."""
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1, captured.err
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+    assert "Traceback" not in captured.err and captured.out == ""
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("args", "needles"),
+    [
+        (["--lr", "-1"], ["--lr", "'-1'", "a positive number"]),
+        (["--lr", "0"], ["--lr", "a positive number"]),
+        (["--lr", "nan"], ["--lr", "a positive number"]),
+        (["--lr", "fast"], ["--lr", "'fast' is not a positive number"]),
+        (["--train-limit", "0"], ["--train-limit", ">= 1"]),
+        (["--train-limit", "-5"], ["--train-limit", ">= 1"]),
+        (["--iters", "0"], ["--iters", ">= 1"]),
+        (["--iters", "1.5"], ["--iters", "not a whole number"]),
+        (["--hidden", "-3"], ["--hidden", ">= 1"]),
+        (["--hidden", "0"], ["--hidden", ">= 1"]),
+        (["--batch-size", "0"], ["--batch-size", ">= 1"]),
+        (["--seed", "-1"], ["--seed", "0 to 4294967295"]),
+        (["--seed", str(2**32)], ["--seed", "0 to 4294967295"]),
+        (["--model", "big"], ["--model", "invalid choice"]),
+        (["--optimizer", "lbfgs"], ["--optimizer", "adam"]),
+        (["--hidden", "50", "50"], ["--hidden", "two_layer has one hidden layer"]),
+        (["--model", "simple_conv", "--hidden", "50"], ["simple_conv has fixed layer sizes"]),
+        (["--train-limit", "50"], ["--train-limit 50 is smaller than --batch-size 100"]),
+        (["--plot", "curves.jpg"], ["--plot", "cannot tell what to write", ".png"]),
+    ],
+)
+def test_train_refuses_bad_values_before_any_work(args, needles, capsys, monkeypatch):
+    from graphgrad import train
+
+    monkeypatch.setattr(train, "run", lambda *a, **k: pytest.fail("training started"))
+    _refused(capsys, ["train", *args], *needles)
+
+
+def test_train_refuses_bad_paths_and_missing_matplotlib(tmp_path, capsys, monkeypatch):
+    from graphgrad import train
+
+    monkeypatch.setattr(train, "run", lambda *a, **k: pytest.fail("training started"))
+    blocker = tmp_path / "some-file"
+    blocker.write_text("x")
+    _refused(capsys, ["train", "--plot", str(blocker / "curves.png")], "is a file")
+    _refused(capsys, ["train", "--plot", str(tmp_path)], "cannot tell what to write")
+    _refused(capsys, ["train", "--data", str(tmp_path / "nope")], "--data", "does not exist")
+    _refused(capsys, ["train", "--data", str(blocker)], "--data", "is not a folder")
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib -> ImportError
+    _refused(capsys, ["train", "--plot", str(tmp_path / "c.png")],
+             "--plot needs matplotlib", "graphgrad[train]")
+
+
+def test_each_optimizer_gets_its_usual_learning_rate(monkeypatch):
+    from graphgrad import train
+
+    seen = []
+    monkeypatch.setattr(train, "run", lambda *a, **k: seen.append((a[4], a[3])))
+    for name in ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"):
+        assert main(["train", "--optimizer", name]) == 0
+    assert main(["train", "--optimizer", "adam", "--lr", "0.05"]) == 0
+    assert seen == [("sgd", 0.1), ("momentum", 0.01), ("nesterov", 0.01), ("adagrad", 0.01),
+                    ("rmsprop", 0.01), ("adam", 0.001), ("adam", 0.05)]
+
+
+def test_explore_and_demo_refuse_bad_paths_and_values(tmp_path, capsys, monkeypatch):
+    from graphgrad import demo
+
+    monkeypatch.setattr(demo, "run", lambda *a, **k: pytest.fail("demo started"))
+    blocker = tmp_path / "some-file"
+    blocker.write_text("x")
+    _refused(capsys, ["explore", "x", "-o", str(blocker / "page.html"), "--set", "x=1"],
+             "graphgrad explore: error: -o", "is a file")
+    _refused(capsys, ["explore", "x", "--precision", "0"], "--precision", "1 to 17")
+    _refused(capsys, ["explore", "x", "--max-nodes", "-1"], "--max-nodes", ">= 0")
+    _refused(capsys, ["demo", "--out", str(blocker)], "--out", "this is a file")
+    _refused(capsys, ["demo", "--out", str(blocker / "sub")], "--out", "is a file")
+    _refused(capsys, ["bogus"], "invalid choice")
+
+
+def test_every_subcommand_and_option_has_help_and_examples(capsys):
+    import argparse
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    assert set(sub.choices) >= {"demo", "train", "explore"}
+    helps = {a.dest: a.help for a in sub._choices_actions}
+    for name, command in sub.choices.items():
+        assert helps.get(name), f"{name} has no help line"
+        assert command.description, f"{name} has no description"
+        assert "example" in (command.epilog or ""), f"{name} --help shows no example"
+        for action in command._actions:
+            if action.dest in ("help", "_command", "_parser"):
+                continue
+            assert action.help and action.help != argparse.SUPPRESS, f"{name} {action.dest}"
+    assert main(["demo", "--help"]) == 0
+    assert "(default: out)" in capsys.readouterr().out
+    assert main(["train", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "Train one of the textbook's networks" in text and "0.001 for adam" in text
