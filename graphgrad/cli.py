@@ -205,9 +205,9 @@ def default_lr(optimizer: str) -> float:
     """The learning rate ``graphgrad train`` uses for `optimizer` when ``--lr`` is not given."""
     if optimizer == "sgd":
         return _SGD_LR
-    from nn.trainer import OPTIMIZERS as classes
+    from nn import trainer
 
-    return classes[optimizer].default_lr
+    return trainer.OPTIMIZERS[optimizer].default_lr
 
 
 def _train_arguments(p: argparse.ArgumentParser) -> None:
