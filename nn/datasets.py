@@ -26,19 +26,26 @@ from __future__ import annotations
 import gzip
 import hashlib
 import http.client
+import math
 import os
 import re
-import secrets
 import struct
 import sys
+import time
 import urllib.request
 import zlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
+from autograd.files import atomic_write
+from nn.progress import progress_bar, update_interval
+
 __all__ = [
+    "DOWNLOAD_DEADLINE",
+    "DOWNLOAD_MAX_BYTES",
     "DOWNLOAD_TIMEOUT",
     "MNIST_FILES",
     "MNIST_MD5",
@@ -76,6 +83,16 @@ MNIST_MIRRORS: tuple[str, ...] = (
 
 #: Seconds to wait for a mirror to connect or send the next chunk before trying the next one.
 DOWNLOAD_TIMEOUT: float = 30.0
+
+#: Seconds one file may take to download in all, however steadily the bytes trickle in.
+DOWNLOAD_DEADLINE: float = 600.0
+
+#: Largest file accepted from a mirror (MNIST's largest gz is 9.9 MB).
+DOWNLOAD_MAX_BYTES: int = 16 * 1024 * 1024
+
+#: Deflate cannot shrink data more than about 1032:1, so an uncompressed size declared above
+#: this multiple of the gz file's size is a lie, refused before anything is inflated.
+_MAX_DEFLATE_RATIO = 1032
 
 _IMAGE_MAGIC = 2051  # 0x00000803: unsigned bytes, 3 dimensions (count, rows, columns)
 _LABEL_MAGIC = 2049  # 0x00000801: unsigned bytes, 1 dimension (count)
@@ -296,65 +313,80 @@ def _download(gz_name: str, folder: Path, urls: Sequence[str], md5: str | None) 
 def _fetch(url: str, target: Path, md5: str) -> None:
     """Download ``url`` to ``target``, keeping it only if it is complete and matches ``md5``.
 
-    The bytes go to a hidden temporary file beside the target and are renamed into place only
-    after the checks, so a failed, corrupt or interrupted (even Ctrl-C) download never leaves
-    a file that a later call would mistake for good data.
+    The bytes go through :func:`autograd.files.atomic_write` (a unique temporary file beside
+    the target, renamed into place only after the checks), so a failed, corrupt, oversized,
+    too slow or interrupted (even Ctrl-C) download never leaves a file that a later call would
+    mistake for good data. A body larger than ``DOWNLOAD_MAX_BYTES`` (announced or actual) and
+    a download still running after ``DOWNLOAD_DEADLINE`` seconds are abandoned.
     """
-    tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
     print(f"Downloading {url}", file=sys.stderr)
+    deadline, cap = time.monotonic() + DOWNLOAD_DEADLINE, DOWNLOAD_MAX_BYTES
     # A fresh opener per call reads the proxy settings from the environment as they are now.
     opener = urllib.request.build_opener()
-    try:
-        with opener.open(url, timeout=DOWNLOAD_TIMEOUT) as response, open(tmp, "xb") as out:
-            length = response.headers.get("Content-Length", "")
-            total = int(length) if length.isdigit() else None
+    with opener.open(url, timeout=DOWNLOAD_TIMEOUT) as response:
+        length = response.headers.get("Content-Length", "")
+        total = int(length) if length.isdigit() else None
+        if total is not None and total > cap:
+            raise OSError(f"the server announces {total:,} bytes; MNIST files are smaller than "
+                          f"{cap:,} bytes (DOWNLOAD_MAX_BYTES)")
+        with atomic_write(target) as out:
             digest = hashlib.md5(usedforsecurity=False)
             done = 0
             progress = _Progress(target.name, total)
             try:
-                while chunk := response.read(_CHUNK):
+                # read1: whatever has arrived, so a server that drips bytes meets the deadline
+                while chunk := response.read1(_CHUNK):
+                    done += len(chunk)
+                    if done > cap:
+                        raise OSError(f"more than {cap:,} bytes received; MNIST files are "
+                                      "smaller (DOWNLOAD_MAX_BYTES)")
+                    if time.monotonic() > deadline:
+                        raise TimeoutError(
+                            f"not finished after {DOWNLOAD_DEADLINE:g} s (DOWNLOAD_DEADLINE); "
+                            f"{done:,} bytes received")
                     out.write(chunk)
                     digest.update(chunk)
-                    done += len(chunk)
                     progress.update(len(chunk))
             finally:
                 progress.close()
-        # http.client returns a short body without complaint when the server hangs up early.
-        if total is not None and done != total:
-            raise OSError(f"connection closed after {done} of {total} bytes")
-        if digest.hexdigest() != md5.lower():
-            raise ValueError(f"MD5 checksum mismatch: got {digest.hexdigest()}, expected {md5}")
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
+            # http.client returns a short body without complaint when the server hangs up early.
+            if total is not None and done != total:
+                raise OSError(f"connection closed after {done} of {total} bytes")
+            if digest.hexdigest() != md5.lower():
+                raise ValueError(
+                    f"MD5 checksum mismatch: got {digest.hexdigest()}, expected {md5}")
 
 
 class _Progress:
-    """Download progress: tqdm when it is installed, else a one-line byte counter on stderr."""
+    """Download progress: a tqdm bar when tqdm is installed, else a byte counter on stderr.
+
+    Both update rarely when stderr is a log rather than a terminal (see :mod:`nn.progress`).
+    """
 
     def __init__(self, name: str, total: int | None) -> None:
         self.name, self.total, self.done = name, total, 0
-        try:  # tqdm is optional; imported here so that importing nn never needs it
-            from tqdm import tqdm
-        except ImportError:
-            self.bar = None
-        else:
-            self.bar = tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024, desc=name)
+        self.bar = progress_bar(total, name, unit="B", unit_scale=True, unit_divisor=1024)
+        self.interval, self.last = update_interval(), time.monotonic()
+
+    def _write_counter(self) -> None:
+        of_total = f" / {self.total / 1e6:.1f}" if self.total else ""
+        sys.stderr.write(f"\r{self.name}: {self.done / 1e6:.1f}{of_total} MB")
 
     def update(self, n: int) -> None:
         """Record ``n`` more bytes."""
         self.done += n
         if self.bar is not None:
             self.bar.update(n)
-        else:
-            of_total = f" / {self.total / 1e6:.1f}" if self.total else ""
-            sys.stderr.write(f"\r{self.name}: {self.done / 1e6:.1f}{of_total} MB")
+        elif time.monotonic() - self.last >= self.interval:
+            self.last = time.monotonic()
+            self._write_counter()
 
     def close(self) -> None:
         """Finish the bar or the counter's line."""
         if self.bar is not None:
             self.bar.close()
         elif self.done:
+            self._write_counter()
             sys.stderr.write("\n")
 
 
@@ -362,28 +394,62 @@ def _read_idx(path: Path, magic: int) -> np.ndarray:
     """Read an IDX file of unsigned bytes (gzipped or not) and check it is MNIST-shaped.
 
     Images (magic 2051) come back as uint8 (N, 28, 28), labels (magic 2049) as uint8 (N,).
+    Only the header is read (inflated) before the checks: the size it declares must agree with
+    the file (for a gz file, with its trailer and with what deflate can hold), so a small file
+    that declares a huge one costs nothing. The data is then inflated straight into the result.
+    Every failure, including an unreadable file, is an :class:`MNISTError` naming the file.
     """
+    try:
+        f = open(path, "rb")
+    except OSError as exc:
+        raise MNISTError(f"{path}: cannot read the file: {exc.strerror or exc}") from exc
+    try:
+        with f:
+            return _parse_idx(path, f, magic)
+    except OSError as exc:  # a read error on the disk or on the underlying file
+        raise MNISTError(f"{path}: cannot read the file: {exc.strerror or exc}") from exc
+
+
+def _parse_idx(path: Path, f: BinaryIO, magic: int) -> np.ndarray:
     kind = "image" if magic == _IMAGE_MAGIC else "label"
-    with open(path, "rb") as f:
-        data = f.read()
+    size = os.fstat(f.fileno()).st_size
     # Sniff the content rather than trust the extension: renamed files are common.
-    if data[:2] == _GZIP_MAGIC:
+    gz = f.read(2) == _GZIP_MAGIC
+    f.seek(0)
+    trailer = None
+    stream: BinaryIO = f
+    if gz:
+        if size >= 18:  # smallest gzip member: 10-byte header, 8-byte trailer
+            f.seek(size - 4)
+            (trailer,) = struct.unpack("<I", f.read(4))  # ISIZE: length mod 2**32
+            f.seek(0)
+        stream = gzip.GzipFile(fileobj=f, mode="rb")  # type: ignore[assignment]
+
+    def read_into(buffer: memoryview) -> int:
+        got = 0
         try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError, zlib.error) as exc:
+            while got < len(buffer):
+                n = stream.readinto(buffer[got:])
+                if not n:
+                    break
+                got += n
+        except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
             raise MNISTError(
                 f"{path}: corrupt or truncated gzip data ({exc}); the file is damaged or an "
                 "incomplete download"
             ) from exc
+        return got
 
     ndim = 3 if magic == _IMAGE_MAGIC else 1
     header_len = 4 * (1 + ndim)  # big-endian uint32 magic, then one uint32 per dimension
-    if len(data) < header_len:
+    header = bytearray(header_len)
+    got = read_into(memoryview(header))
+    if got < header_len:
         raise MNISTError(
-            f"{path}: only {len(data)} bytes, too short for an IDX {kind} header "
+            f"{path}: only {got} bytes, too short for an IDX {kind} header "
             f"({header_len} bytes); the file is empty or truncated"
         )
-    found_magic, *dims = struct.unpack(f">{1 + ndim}I", data[:header_len])
+    found_magic, *dims = struct.unpack(f">{1 + ndim}I", header)
     if found_magic != magic:
         other = {_IMAGE_MAGIC: "an IDX image file", _LABEL_MAGIC: "an IDX label file"}
         looks_like = other.get(found_magic, "not an IDX file of unsigned bytes")
@@ -393,15 +459,25 @@ def _read_idx(path: Path, magic: int) -> np.ndarray:
         )
     if ndim == 3 and dims[1:] != [_ROWS, _COLS]:
         raise MNISTError(f"{path}: images are {dims[1]}x{dims[2]}, expected {_ROWS}x{_COLS}")
-    expected = header_len + int(np.prod(dims))
-    if len(data) != expected:
-        problem = "truncated" if len(data) < expected else "has extra bytes at the end"
+    expected = header_len + math.prod(dims)
+    declared = f"header says {dims[0]} {kind}s, which take {expected} bytes, but"
+    if not gz and size != expected:
+        problem = "truncated" if size < expected else "has extra bytes at the end"
+        raise MNISTError(f"{path}: {declared} the data is {size} bytes; the file is {problem}")
+    if gz and (expected > _MAX_DEFLATE_RATIO * size or trailer != expected % 2**32):
         raise MNISTError(
-            f"{path}: header says {dims[0]} {kind}s, which take {expected} bytes, but the "
-            f"data is {len(data)} bytes; the file is {problem}"
+            f"{path}: {declared} the gzip file ({size} bytes, its trailer says {trailer} "
+            "uncompressed) cannot hold that; the file is truncated or not what its header says"
         )
-    # copy(): an array over the bytes object would be read-only.
-    return np.frombuffer(data, dtype=np.uint8, offset=header_len).reshape(dims).copy()
+    data = np.empty(expected - header_len, dtype=np.uint8)
+    got = read_into(memoryview(data))
+    extra = read_into(memoryview(bytearray(1)))
+    if got < len(data) or extra:
+        problem = "truncated" if got < len(data) else "has extra bytes at the end"
+        total = header_len + got + extra
+        raise MNISTError(f"{path}: {declared} the data is {'at least ' if extra else ''}"
+                         f"{total} bytes; the file is {problem}")
+    return data.reshape(dims)
 
 
 def _check_counts(image_path: Path, x: np.ndarray, label_path: Path, t: np.ndarray) -> None:

@@ -16,7 +16,6 @@ the same op backward functions; the layer chain is used by default because it is
 from __future__ import annotations
 
 import os
-import zipfile
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,8 +24,8 @@ from typing import Any
 import numpy as np
 
 import autograd
-from autograd.files import atomic_write
 from autograd.node import Node, as_node
+from nn import serialization
 from nn.layers import (
     Affine,
     BatchNormalization,
@@ -234,40 +233,18 @@ class Model:
         :func:`autograd.files.atomic_write` (unique temporary file, fsync, rename), so an
         interrupted save never leaves half a file and concurrent saves leave one valid file.
         """
-        path = Path(file_name)
-        with atomic_write(path) as f:  # a file object: np.savez would append ".npz" to a name
-            np.savez(f, **{key: np.asarray(val) for key, val in self.params.items()})
-        return path
+        return serialization.save_params(file_name, self.params)
 
     def load_params(self, file_name: str | os.PathLike = "params.npz") -> None:
-        """Load parameters saved by `save_params` into the existing arrays.
+        """Load parameters saved by `save_params` (or the book's ``params.pkl``) in place.
 
-        The whole file is checked first (readable ``.npz``, no pickled objects, the same keys,
-        shapes and a float dtype for every parameter); only then are the values copied, so a
-        bad file leaves the model exactly as it was. Layers and parameter Nodes keep sharing
-        the same arrays.
+        The whole file is checked first (every array header: the same keys, shapes and a float
+        dtype, before any data is read; the book's pickle through a restricted unpickler that
+        runs no code); only then are the values copied, so a bad file leaves the model exactly
+        as it was and raises :class:`nn.serialization.ParamsFileError` naming the file. Layers
+        and parameter Nodes keep sharing the same arrays.
         """
-        path = Path(file_name)
-        try:
-            with np.load(path, allow_pickle=False) as archive:
-                loaded = {key: archive[key] for key in archive.files}
-        except FileNotFoundError:
-            raise FileNotFoundError(f"load_params: no such file: {path}") from None
-        except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
-            raise ValueError(f"load_params: {path} is not a parameter file saved by "
-                             f"save_params (.npz of plain arrays): {exc}") from None
-        missing = sorted(set(self.params) - set(loaded))
-        extra = sorted(set(loaded) - set(self.params))
-        if missing or extra:
-            raise ValueError(f"load_params: {path} does not match this model: missing "
-                             f"{missing or 'nothing'}, unexpected {extra or 'nothing'}")
-        for key, val in loaded.items():
-            if val.shape != self.params[key].shape:
-                raise ValueError(f"load_params: {key} has shape {val.shape} in {path} but "
-                                 f"{self.params[key].shape} in this model")
-            if val.dtype.kind != "f":
-                raise ValueError(f"load_params: {key} in {path} has dtype {val.dtype}; "
-                                 f"parameters must be floating point")
+        loaded = serialization.load_params(file_name, self.params)
         for key, val in loaded.items():
             self.params[key][...] = val
 

@@ -36,6 +36,7 @@ import numpy as np
 
 from autograd.files import atomic_write
 from nn import optimizers
+from nn.progress import progress_bar
 
 OPTIMIZERS: dict[str, type[optimizers.Optimizer]] = {
     "sgd": optimizers.SGD,
@@ -219,13 +220,8 @@ class Trainer:
 
 
 def _progress_bar(total: int, enabled: bool) -> Any:
-    if not enabled:
-        return None
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:  # tqdm is optional: train silently without it
-        return None
-    return tqdm(total=total, unit="it", desc="training", leave=False)
+    # tqdm is optional: train silently without it; in a log it updates only every 30 s
+    return progress_bar(total, "training", unit="it", leave=False) if enabled else None
 
 
 def plot_history(history: dict[str, list[float]], path: str | Path) -> Path:

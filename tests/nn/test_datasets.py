@@ -314,6 +314,24 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if route is None:
             self.send_error(404)
             return
+        if isinstance(route, tuple) and route[0] == "drip":  # 4 bytes every 0.1 s
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(route[1])))
+            self.end_headers()
+            for i in range(0, len(route[1]), 4):
+                self.wfile.write(route[1][i : i + 4])
+                self.wfile.flush()
+                if self.server.stop.wait(0.1):
+                    return
+            return
+        if isinstance(route, tuple) and route[0] == "huge":  # no length, endless bytes
+            self.send_response(200)
+            if route[1] is not None:
+                self.send_header("Content-Length", str(route[1]))
+            self.end_headers()
+            while not self.server.stop.is_set():
+                self.wfile.write(bytes(65536))
+            return
         cut = isinstance(route, tuple)
         body = route[1] if cut else route
         self.send_response(200)
@@ -334,6 +352,7 @@ def server():
     httpd.daemon_threads = True
     httpd.block_on_close = False
     httpd.requests = []
+    httpd.stop = threading.Event()
     httpd.gz = {name + ".gz": gzip.compress(raw, mtime=0) for name, (_, raw) in FAKE.items()}
     httpd.routes = {f"/good/{name}": data for name, data in httpd.gz.items()}
     httpd.md5 = {name: hashlib.md5(data).hexdigest() for name, data in httpd.gz.items()}
@@ -342,6 +361,7 @@ def server():
     thread.daemon = True
     thread.start()
     yield httpd
+    httpd.stop.set()
     httpd.shutdown()
     httpd.server_close()
     thread.join(timeout=5)
@@ -391,7 +411,7 @@ def test_checksum_mismatch_keeps_nothing(server, isolated_env: Path) -> None:
     message = str(info.value)
     assert NAMES[2] + ".gz" in message and "MD5 checksum mismatch" in message
     assert not (isolated_env / (NAMES[2] + ".gz")).exists()
-    assert not list(isolated_env.glob(".*.part"))
+    assert not list(isolated_env.glob(".*"))
 
 
 def test_default_checksums_reject_other_data(server, isolated_env: Path) -> None:
@@ -409,7 +429,7 @@ def test_interrupted_download_leaves_no_partial_file(server, isolated_env: Path)
     assert name in str(info.value)
     assert "connection closed after" in str(info.value)
     assert not (isolated_env / name).exists()
-    assert not list(isolated_env.glob(".*.part"))
+    assert not list(isolated_env.glob(".*"))
 
 
 def test_ctrl_c_during_download_leaves_no_partial_file(
@@ -421,6 +441,35 @@ def test_ctrl_c_during_download_leaves_no_partial_file(
     monkeypatch.setattr(datasets._Progress, "update", interrupt)
     with pytest.raises(KeyboardInterrupt):
         load_mnist(mirrors=[f"{server.base}/good/"], checksums=server.md5)
+    assert list(isolated_env.iterdir()) == []
+
+
+def test_a_dripping_mirror_meets_the_overall_deadline(
+    server, isolated_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    name = NAMES[0] + ".gz"
+    server.routes[f"/slow/{name}"] = ("drip", server.gz[name])
+    monkeypatch.setattr(datasets, "DOWNLOAD_DEADLINE", 0.5)
+    started = time.monotonic()
+    with pytest.raises(MNISTDownloadError, match=r"not finished after 0.5 s \(DOWNLOAD_DEADLINE"):
+        load_mnist(mirrors=[f"{server.base}/slow/"], checksums=server.md5)
+    assert time.monotonic() - started < 3  # the body alone would take over 10 s
+    assert list(isolated_env.iterdir()) == []
+
+
+@pytest.mark.parametrize("announced", [10**12, None])
+def test_an_oversized_body_is_refused(
+    server, isolated_env: Path, monkeypatch: pytest.MonkeyPatch, announced: int | None
+) -> None:
+    name = NAMES[0] + ".gz"
+    server.routes[f"/huge/{name}"] = ("huge", announced)
+    monkeypatch.setattr(datasets, "DOWNLOAD_MAX_BYTES", 200_000)
+    with pytest.raises(MNISTDownloadError) as info:
+        load_mnist(mirrors=[f"{server.base}/huge/"], checksums=server.md5)
+    expected = "announces 1,000,000,000,000 bytes" if announced else "more than 200,000 bytes"
+    assert expected in str(info.value) and "DOWNLOAD_MAX_BYTES" in str(info.value)
     assert list(isolated_env.iterdir()) == []
 
 
@@ -445,6 +494,86 @@ def test_progress_without_tqdm(
     err = capsys.readouterr().err
     assert f"Downloading {server.base}/good/{NAMES[0]}.gz" in err
     assert f"\r{NAMES[0]}.gz: " in err and " MB" in err
+
+
+# --- bounded reads: headers first ------------------------------------------------------------
+
+
+def test_a_gz_that_declares_more_than_it_holds_is_refused_before_inflating(tmp_path: Path) -> None:
+    import tracemalloc
+
+    folder = write_mnist(tmp_path / "d")
+    # 600 MB of images declared, 1 MB of real zeros behind the header: 1 KB on disk.
+    header = struct.pack(">4I", 2051, 765_000, 28, 28)
+    path = folder / (NAMES[0] + ".gz")
+    path.write_bytes(gzip.compress(header + bytes(1_000_000), mtime=0))
+    tracemalloc.start()
+    try:
+        with pytest.raises(MNISTError, match="header says 765000 images") as info:
+            load_mnist(directory=folder)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert str(path) in str(info.value) and "cannot hold that" in str(info.value)
+    assert peak < 1_000_000, f"{peak:,} bytes used to refuse a 1 KB file"
+
+
+def test_a_gz_bomb_with_a_matching_trailer_is_still_bounded(tmp_path: Path) -> None:
+    import tracemalloc
+
+    folder = write_mnist(tmp_path / "d")
+    # The header claims 20 images, and so does the (doctored) gzip trailer, but 3 MB of zeros
+    # follow: inflating stops one byte after the declared size.
+    header = struct.pack(">4I", 2051, 20, 28, 28)
+    path = folder / (NAMES[0] + ".gz")
+    data = gzip.compress(header + bytes(20 * 784) + bytes(3_000_000), mtime=0)
+    path.write_bytes(data[:-4] + struct.pack("<I", 16 + 20 * 784))
+    tracemalloc.start()
+    try:
+        with pytest.raises(MNISTError, match="extra bytes"):
+            load_mnist(directory=folder)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 1_000_000, f"{peak:,} bytes"
+
+
+def test_a_raw_file_that_declares_more_than_it_holds(tmp_path: Path) -> None:
+    folder = write_mnist(tmp_path / "d", gz=False)
+    path = folder / NAMES[0]
+    path.write_bytes(struct.pack(">4I", 2051, 2**32 - 1, 28, 28) + bytes(100))
+    with pytest.raises(MNISTError, match=r"header says 4294967295 images.*truncated"):
+        load_mnist(directory=folder)
+
+
+def test_an_unreadable_file_is_an_mnist_error(tmp_path: Path) -> None:
+    folder = write_mnist(tmp_path / "d")
+    path = folder / (NAMES[1] + ".gz")
+    path.chmod(0)
+    try:
+        if os.access(path, os.R_OK):
+            pytest.skip("running as root: every file is readable")
+        with pytest.raises(MNISTError, match="cannot read the file") as info:
+            load_mnist(directory=folder)
+        assert str(path) in str(info.value)
+    finally:
+        path.chmod(0o600)
+
+
+def test_an_unreadable_file_is_an_mnist_error_even_as_root(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = write_mnist(tmp_path / "d")
+    real_open = open
+
+    def deny(file, *args, **kwargs):
+        if str(file).endswith(NAMES[1] + ".gz"):
+            raise PermissionError(13, "Permission denied", str(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", deny)
+    with pytest.raises(MNISTError, match="cannot read the file: Permission denied"):
+        load_mnist(directory=folder)
 
 
 # --- the real MNIST ---------------------------------------------------------------------------
