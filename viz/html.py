@@ -38,7 +38,7 @@ from autograd.files import write_bytes
 
 from .backends import dot_to_svg
 from .dot import GRAD_COLOR, layout_to_dot
-from .labels import _plain, format_number, shape_text
+from .labels import _plain, display_name, format_number, shape_text
 from .layout import op_symbol
 from .messages import MESSAGES, message
 from .options import Options
@@ -57,7 +57,9 @@ PANEL_PRECISION = 8
 # JSON inside <script> must not contain "</script>" or "<!--"; escaping <, > and & makes any
 # string inert. U+2028/U+2029 are escaped too: old JavaScript parsers read them as newlines.
 _JSON_ESCAPES = str.maketrans(
-    {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+    {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029",
+     # lone surrogates cannot be written as UTF-8; JSON can spell them as escapes
+     **{chr(c): f"\\u{c:04x}" for c in range(0xD800, 0xE000)}}
 )
 
 
@@ -158,7 +160,7 @@ def _node_info(rp: Replay, computed_at: Mapping[int, int]) -> dict[str, dict[str
             "grad": history.get(node.id, []),
             "requires_grad": bool(node.requires_grad),
             "computed_at": computed_at.get(node.id, 0),
-            "scope": node.scope or "",
+            "scope": display_name(node.scope),
         }
         if op is None:
             entry["kind"] = "parameter" if node.requires_grad else "input / constant"

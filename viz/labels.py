@@ -12,7 +12,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["format_number", "format_value", "html_text", "dot_string", "shape_text"]
+__all__ = ["display_name", "format_number", "format_value", "html_text", "dot_string",
+           "shape_text"]
 
 #: Arrays with at most this many elements are printed in full; bigger ones are summarised,
 #: because an edge label with thousands of numbers is unreadable and slow to lay out.
@@ -96,8 +97,31 @@ def noise_level(value: Any, arr: np.ndarray) -> float:
     return float(np.sqrt(np.finfo(dtype).eps)) * scale if np.isfinite(scale) else 0.0
 
 
+#: Longest name drawn in full; longer names (and scope names) are shortened with "…".
+#: Graphviz refuses labels of many thousand characters ("Invalid Input").
+MAX_NAME_CHARS = 60
+
+# Characters that neither UTF-8 nor XML can carry: lone surrogates (a str can hold them, UTF-8
+# cannot encode them) and the non-characters U+FFFE/U+FFFF (not allowed in XML). Each is
+# drawn as U+FFFD, the replacement character, so the picture shows that something was there.
+_UNCARRIABLE = {c: "\ufffd" for c in (*range(0xD800, 0xE000), 0xFFFE, 0xFFFF)}
+
+
+def display_name(name: Any) -> str:
+    """A user's name made drawable: uncarriable characters replaced, long names shortened.
+
+    ``"a\ud800b"`` -> ``"a\ufffdb"``; a 20,000-character name -> its first 59 characters
+    and ``"…"``. Empty stays empty. Every node and scope name goes through this.
+    """
+    text = "" if name is None else str(name).translate(_UNCARRIABLE)
+    if len(text) > MAX_NAME_CHARS:
+        text = text[: MAX_NAME_CHARS - 1] + "…"
+    return text
+
+
 # One translation table per target, built once: str.translate is fast enough for 100k labels.
 _HTML_TABLE = {c: f"\\x{c:02x}" for c in (*range(32), 127)}  # invalid in XML: show the code
+_HTML_TABLE.update(_UNCARRIABLE)
 _HTML_TABLE.update(
     {
         ord("&"): "&amp;",
@@ -113,6 +137,7 @@ _HTML_TABLE.update(
     }
 )
 _DOT_TABLE = {c: " " for c in (*range(32), 127)}
+_DOT_TABLE.update(_UNCARRIABLE)
 _DOT_TABLE.update(
     {
         # Graphviz keeps entities it finds in plain strings, so escaping &, <, > here keeps

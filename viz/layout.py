@@ -20,7 +20,7 @@ from typing import Any
 
 import autograd
 
-from .labels import format_value, shape_text
+from .labels import display_name, format_value, shape_text
 from .options import DEFAULT_MAX_NODES, Options
 
 __all__ = [
@@ -215,13 +215,18 @@ def leaf_label(node: Any, name: str | None, precision: int) -> str:
     return shape_text(node.shape)
 
 
+def _name(node: Any, names: Mapping[int, str]) -> str:
+    """The name to draw: from ``params=``, else ``Node.name``; made drawable (see display_name)."""
+    return display_name(names.get(node.id) or node.name)
+
+
 def node_label(node: Any, names: Mapping[int, str], precision: int) -> str:
     """Short human name for any node: its name, else its symbol or value.
 
     Captions use :class:`viz.text.Names`, which also spells out expressions and never gives two
     nodes the same name; this is the quick version for one node on its own.
     """
-    name = names.get(node.id) or node.name
+    name = _name(node, names)
     if node.op is None:
         return leaf_label(node, name, precision)
     return name or f"output of {op_symbol(node.op)}"
@@ -414,7 +419,7 @@ def layout_of(root: Any, opts: Options) -> GraphLayout:
 
     # 5. The output marker, as in the textbook: the root's value leaves to the right, the
     # seed gradient (1) comes back in.
-    out_name = names.get(root.id) or root.name or "output"
+    out_name = _name(root, names) or "output"
     nodes.append(
         LayoutNode(id="output", kind="output", label=out_name, tooltip="the output of the graph")
     )
@@ -455,7 +460,7 @@ def layout_of(root: Any, opts: Options) -> GraphLayout:
 def _plain_node(
     node: Any, unit: str, names: Mapping[int, str], precision: int, group: bool
 ) -> LayoutNode:
-    name = names.get(node.id) or node.name
+    name = _name(node, names)
     scope = node.scope if group else None
     if node.op is None:
         kind = "param" if node.requires_grad else "input"
@@ -480,12 +485,12 @@ def _shape_words(shape: tuple[int, ...]) -> str:
 def _scope_node(unit: str, scope: str, members: list[Any], names: Mapping[int, str]) -> LayoutNode:
     n_ops = sum(1 for n in members if n.op is not None)
     params = [n for n in members if n.op is None and n.requires_grad]
-    shown = [f"{names.get(p.id) or p.name or 'param'} {shape_text(p.shape)}" for p in params[:3]]
+    shown = [f"{_name(p, names) or 'param'} {shape_text(p.shape)}" for p in params[:3]]
     if len(params) > 3:
         shown.append(f"+{len(params) - 3} more")
     detail = f"{n_ops} op{'' if n_ops == 1 else 's'}" + (" · " + ", ".join(shown) if shown else "")
-    tooltip = f"scope {scope}: {len(members)} nodes collapsed"
-    return LayoutNode(unit, "scope", scope, detail, tooltip, None, None)
+    tooltip = f"scope {display_name(scope)}: {len(members)} nodes collapsed"
+    return LayoutNode(unit, "scope", display_name(scope), detail, tooltip, None, None)
 
 
 def _clusters(nodes: list[LayoutNode]) -> list[LayoutCluster]:
@@ -509,7 +514,7 @@ def _clusters(nodes: list[LayoutNode]) -> list[LayoutCluster]:
             LayoutCluster(
                 id=cid,
                 path=path,
-                label=path.rsplit("/", 1)[-1],
+                label=display_name(path.rsplit("/", 1)[-1]),
                 parent=ids[parent] if parent else None,
                 members=tuple(members[path]),
             )

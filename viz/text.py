@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .labels import format_value
+from .labels import display_name, format_value
 from .layout import leaf_label, op_symbol
 from .messages import message
 
@@ -75,7 +75,7 @@ class Names:
         return node.op is None and not self._given(node) and node.ndim == 0
 
     def _given(self, node: Any) -> str | None:
-        return self.params.get(node.id) or node.name or None
+        return display_name(self.params.get(node.id) or node.name) or None
 
     def _short(self, node: Any) -> str | None:
         """A name that needs no spelling out: given, a leaf's value or shape, a layer."""
@@ -85,7 +85,8 @@ class Names:
         if given:
             return given
         if node.scope and self._layer_ops.get(node.scope) == 1:
-            return node.scope.rsplit("/", 1)[-1]  # the only op of a layer: call it by the layer
+            # the only op of a layer: call it by the layer
+            return display_name(node.scope.rsplit("/", 1)[-1])
         return None
 
     def _describe(self, node: Any) -> str:

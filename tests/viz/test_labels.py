@@ -66,3 +66,39 @@ def test_dot_string_quotes_safely():
     assert dot_string("a\\N") == '"a\\\\N"'  # no Graphviz \N expansion
     assert dot_string("line1\nline2") == '"line1\\nline2"'
     assert dot_string("<img>") == '"&lt;img&gt;"'
+
+
+# ---------------------------------------------------------------- names Graphviz/XML cannot carry
+def test_display_name_replaces_and_shortens():
+    from viz.labels import MAX_NAME_CHARS, display_name
+
+    assert display_name("a\ud800b") == "a\ufffdb"
+    assert display_name("a\uffffb\ufffe") == "a\ufffdb\ufffd"
+    long = display_name("x" * 20000)
+    assert len(long) == MAX_NAME_CHARS and long.endswith("…")
+    assert display_name(None) == "" and display_name("apple") == "apple"
+
+
+@pytest.mark.parametrize("name", ["a\ud800b", "x" * 20000, "a\uffffb", "a\ufffeb"])
+def test_hostile_names_draw_as_well_formed_svg_and_pages(name, tmp_path):
+    import xml.dom.minidom
+
+    import autograd
+    import viz
+    from autograd import Node
+
+    if viz.backend() is None:
+        pytest.skip("no Graphviz renderer")
+    with autograd.scope(name):
+        x = Node(2.0, name=name, requires_grad=True)
+        y = x * x
+    y.name = name
+    y.backward()
+    shown = "a\ufffdb" if len(name) == 3 else "x" * 59 + "…"
+    for options in ({}, {"group": True}, {"collapse_scopes": True}):
+        svg = viz.render_svg(y, **options)
+        xml.dom.minidom.parseString(svg.encode("utf-8"))  # well-formed XML
+        assert shown in svg
+    page = viz.to_html(y, tmp_path / "p.html", group=True).read_text(encoding="utf-8")
+    assert shown in page
+    assert viz.render(y, tmp_path / "p.png").read_bytes().startswith(b"\x89PNG")
