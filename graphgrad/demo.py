@@ -25,35 +25,72 @@ def apple_orange() -> tuple[Node, dict[str, Node]]:
     return price, leaves
 
 
-def draw_pictures(out: Path) -> list[Path]:
-    """The apple/orange graph before and after backward, and the backward pass step by step."""
+def _have(module: str) -> bool:
+    try:
+        __import__(module)
+    except ImportError:
+        return False
+    return True
+
+
+def draw_pictures(out: Path, lang: str = "en") -> list[Path | str]:
+    """The apple/orange graph before and after backward, the backward pass step by step, and
+    the explorer page; returns the paths written, and a note for anything left out (the GIF
+    without Pillow)."""
     import viz
+    from viz.messages import message
 
     price, _ = _apple_orange_graph()
-    written = [viz.render(price, out / "apple_orange_forward.png")]
+    written: list[Path | str] = [viz.render(price, out / "apple_orange_forward.png")]
     price.backward()
     written.append(viz.render(price, out / "apple_orange.png"))
     written.append(viz.render(price, out / "apple_orange.svg"))
-    steps = viz.backward_steps(price, forward_frame=True)
-    written.append(steps.save_gif(out / "apple_orange_backward.gif"))
+    gif = out / "apple_orange_backward.gif"
+    if _have("PIL"):
+        written.append(viz.backward_steps(price, forward_frame=True).save_gif(gif))
+    else:
+        written.append(message("demo.no_pillow", lang, path=gif))
+    written.append(viz.to_html(price, out / "apple_orange.html"))
     return written
 
 
-def run(out: Path, train: bool = True) -> int:
-    """Print the apple/orange values and gradients, draw them, and train on MNIST."""
+def run(out: Path, train: bool = True, lang: str = "en") -> int:
+    """Print the apple/orange values and gradients, draw them, write the explorer page, and
+    train on MNIST.
+
+    Works with a plain ``pip install`` (no extras): without Pillow there is no GIF, without
+    matplotlib no training curves, each with a one-line note naming the extra. Without MNIST
+    (and no network to fetch it) the training part is skipped with a short message saying
+    which four files to put where; the exit status stays 0 because the graph part worked.
+    """
+    from viz.messages import message
+
+    out = Path(out)
     price, leaves = apple_orange()
     print("Apple/orange purchase (Deep Learning from Scratch, 5.4):")
     print(f"  price = (apple*apple_num + orange*orange_num) * tax = {price.value:g}")
     for name, node in leaves.items():
         print(f"  d price / d {name:<10} = {node.grad:g}")
     print("Pictures (values above each edge, gradients below in red):")
-    for path in draw_pictures(Path(out)):
-        print(f"  {path}")
+    written = draw_pictures(out, lang)
+    for item in written:
+        print(f"  {item}")
+    print(message("demo.page", lang, path=out / "apple_orange.html"))
     if train:
         from graphgrad import train as training
+        from nn.datasets import MNIST_FILES, MNISTError, mnist_cache_dir
 
         print("\nTraining the textbook's TwoLayerNet on MNIST (5.7.4: 10,000 iterations, "
               "batch 100, lr 0.1):")
-        training.run("two_layer", iters=10000, batch_size=100, lr=0.1,
-                     plot=Path(out) / "two_layer_curves.png")
+        plot = out / "two_layer_curves.png"
+        if not _have("matplotlib"):
+            print(message("demo.no_matplotlib", lang))
+            plot = None
+        try:
+            training.run("two_layer", iters=10000, batch_size=100, lr=0.1, plot=plot)
+        except MNISTError as err:
+            reason = str(err).splitlines()[0]
+            reason = reason if len(reason) <= 160 else reason[:159] + "…"
+            print(message("demo.no_mnist", lang, reason=reason,
+                          files=", ".join(MNIST_FILES.values()), cache=mnist_cache_dir()))
     return 0

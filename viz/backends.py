@@ -14,8 +14,14 @@ never needs a backend.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
 import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 from autograd.files import write_bytes
@@ -59,6 +65,42 @@ def backend() -> str | None:
 BITMAPS = ("png", "gif", "jpg", "jpeg", "bmp")
 
 
+# Graphviz (and the fontconfig inside pygraphviz's wheel) is not thread-safe, and the stderr
+# redirection below must not interleave between threads.
+_LIBRARY_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _without_fontconfig_chatter() -> Iterator[None]:
+    """Drop fontconfig's warnings, which the C library writes straight to file descriptor 2.
+
+    The fontconfig bundled with pygraphviz's wheel is older than many systems' configuration
+    files and says so on every first use ("Fontconfig warning: ... unknown element"): noise a
+    learner cannot act on. Anything else written to stderr meanwhile is passed on.
+    """
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError, AttributeError):  # no usable fd 2: nothing to filter
+        yield
+        return
+    try:
+        with tempfile.TemporaryFile() as caught:
+            os.dup2(caught.fileno(), 2)
+            try:
+                yield
+            finally:
+                os.dup2(saved, 2)
+                caught.seek(0)
+                text = caught.read().decode("utf-8", errors="replace")
+                kept = [line for line in text.splitlines(keepends=True)
+                        if not line.startswith("Fontconfig ")]
+                if kept:
+                    sys.stderr.write("".join(kept))
+    finally:
+        os.close(saved)
+
+
 def dot_to_bytes(dot: str, fmt: str, *, dpi: float | None = None) -> bytes:
     """Lay out ``dot`` with Graphviz's ``dot`` engine and return the picture in ``fmt``.
 
@@ -72,8 +114,9 @@ def dot_to_bytes(dot: str, fmt: str, *, dpi: float | None = None) -> bytes:
     if which == "pygraphviz":
         import pygraphviz
 
-        graph = pygraphviz.AGraph(string=dot)
-        return graph.draw(format=fmt, prog="dot", args=" ".join(args[1:]))
+        with _LIBRARY_LOCK, _without_fontconfig_chatter():
+            graph = pygraphviz.AGraph(string=dot)
+            return graph.draw(format=fmt, prog="dot", args=" ".join(args[1:]))
     if which == "dot":
         done = subprocess.run(
             ["dot", *args], input=dot.encode("utf-8"), capture_output=True, check=False

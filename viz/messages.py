@@ -349,6 +349,28 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "用 MNIST 训练书中的 TwoLayerNet（5.7.4 节：10000 次迭代，批大小 100，"
         "学习率 0.1）：",
     },
+    "demo.page": {
+        "en": "Open {path} in a browser to step through the backward pass node by node.",
+        "zh": "用浏览器打开 {path}，可以一个节点一个节点地单步查看反向传播。",
+    },
+    "demo.no_pillow": {
+        "en": "(no {path}: the step-by-step GIF needs Pillow: pip install 'graphgrad[anim]')",
+        "zh": "（没有生成 {path}：逐步动画 GIF 需要 Pillow：pip install 'graphgrad[anim]'）",
+    },
+    "demo.no_matplotlib": {
+        "en": "(no training curves: they need matplotlib: pip install 'graphgrad[train]')",
+        "zh": "（不画训练曲线：需要 matplotlib：pip install 'graphgrad[train]'）",
+    },
+    "demo.no_mnist": {
+        "en": "Training skipped: MNIST is not here and could not be downloaded ({reason}).\n"
+        "To train, put the four MNIST files\n  {files}\n"
+        "(each may end in .gz) into {cache}, or into any folder and set MNIST_DIR to it.\n"
+        "To see only the graph part: graphgrad demo --no-train",
+        "zh": "跳过训练：没有找到 MNIST，也无法下载（{reason}）。\n"
+        "要训练，请把 MNIST 的四个文件\n  {files}\n"
+        "（可以带 .gz 后缀）放到 {cache}，或放到任意文件夹并把 MNIST_DIR 设为该文件夹。\n"
+        "只看计算图部分：graphgrad demo --no-train",
+    },
     "demo.leaf.apple": {"en": "apple price", "zh": "苹果的单价"},
     "demo.leaf.apple_num": {"en": "number of apples", "zh": "苹果的个数"},
     "demo.leaf.orange": {"en": "orange price", "zh": "橘子的单价"},
