@@ -1,4 +1,4 @@
-"""The `graphgrad` command: ``graphgrad demo``, ``train``, ``explore``, ``worksheet``.
+"""The `graphgrad` command: ``graphgrad demo``, ``train``, ``explore``, ``worksheet``, ``watch``.
 
 Every subcommand is one self-contained block below: a :class:`Command` with
 
@@ -10,7 +10,9 @@ Every subcommand is one self-contained block below: a :class:`Command` with
 - ``run(args)``: the work; returns the exit status. Errors listed in ``errors`` (a missing
   data set, a bad file) are printed as one line, without a traceback.
 
-To add a subcommand, write its three functions and ``register(Command(...))`` them.
+To add a subcommand, write its three functions and ``register(Command(...))`` them. A
+subcommand whose module builds its own parser passes ``parser=`` (a function taking the
+subparsers object and returning its parser) instead of ``arguments``.
 """
 
 from __future__ import annotations
@@ -97,13 +99,15 @@ class Command:
     name: str
     help: str
     description: str
-    arguments: Callable[[argparse.ArgumentParser], None]
+    arguments: Callable[[argparse.ArgumentParser], None] | None
     run: Callable[[argparse.Namespace], int]
     check: Callable[[argparse.Namespace], None] = lambda args: None
     epilog: str = ""
     #: The errors printed as one line instead of a traceback (a function, so that the
     #: modules defining them are imported only when the command runs).
     errors: Callable[[], tuple[type[Exception], ...]] = tuple
+    #: Instead of ``arguments``: builds the whole subparser (``sub.add_parser(name, ...)``).
+    parser: Callable[[Any], argparse.ArgumentParser] | None = None
 
 
 #: The subcommands, in the order ``graphgrad --help`` lists them.
@@ -129,12 +133,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS.values():
-        # Raw formatting keeps the examples' lines; the description is wrapped here instead.
-        p = sub.add_parser(command.name, help=command.help,
-                           description=textwrap.fill(command.description, 79),
-                           epilog=command.epilog,
-                           formatter_class=argparse.RawDescriptionHelpFormatter)
-        command.arguments(p)
+        if command.parser is not None:
+            p = command.parser(sub)
+        else:
+            # Raw formatting keeps the examples' lines; the description is wrapped here instead.
+            p = sub.add_parser(command.name, help=command.help,
+                               description=textwrap.fill(command.description, 79),
+                               epilog=command.epilog,
+                               formatter_class=argparse.RawDescriptionHelpFormatter)
+            command.arguments(p)
         p.set_defaults(_command=command, _parser=p)
     return parser
 
@@ -343,7 +350,8 @@ register(Command(
 
 
 def _worksheet_arguments(p: argparse.ArgumentParser) -> None:
-    from graphgrad.worksheet import KINDS, LANGS
+    from graphgrad.worksheet import KINDS
+    from viz.messages import LANGS
 
     p.add_argument("--kind", default="apple_orange", choices=KINDS,
                    help="which graph (default apple_orange; mixed: all kinds in turn)")
@@ -382,4 +390,28 @@ register(Command(
     "-o sheets.pdf",
     arguments=_worksheet_arguments, check=_worksheet_check, run=_worksheet_run,
     errors=lambda: (ImportError, ValueError),
+))
+
+
+# ---------------------------------------------------------------- graphgrad watch
+# graphgrad/watch.py builds its own parser and checks; it is registered here.
+
+
+def _watch_parser(sub: Any) -> argparse.ArgumentParser:
+    from graphgrad import watch
+
+    return watch.add_parser(sub)
+
+
+def _watch_run(args: argparse.Namespace) -> int:
+    from graphgrad import watch
+
+    return watch.run(args)
+
+
+register(Command(
+    name="watch",
+    help="train a small network on 2-D points and write a page that replays the training",
+    description="See graphgrad/watch.py.",
+    arguments=None, run=_watch_run, parser=_watch_parser,
 ))

@@ -26,9 +26,10 @@ from typing import Any
 import numpy as np
 
 from autograd import Node
+from autograd.files import write_bytes
 from nn.playground import Run, record
 
-from .backends import dot_to_bytes, write_atomic
+from .backends import dot_to_bytes
 from .dot import layout_to_dot
 from .html import _asset, _csp, _json_for_script
 from .labels import format_number
@@ -279,7 +280,7 @@ class WatchPage:
 
     def save(self, path: str | Path) -> Path:
         """Write the page to `path`; returns the path."""
-        return write_atomic(path, self.html.encode("utf-8"))
+        return write_bytes(path, self.html.encode("utf-8"))
 
     def _repr_html_(self) -> str:
         return (f'<iframe srcdoc="{html.escape(self.html, quote=True)}" sandbox="allow-scripts" '
