@@ -148,11 +148,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `graphgrad` console script; returns the exit status."""
-    parser = build_parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:  # --help (0) or a usage error (2), already printed
-        return exc.code if isinstance(exc.code, int) else 2
+    # A value argparse refuses (and --help) exits with SystemExit(2) (or 0), as argparse does.
+    args = build_parser().parse_args(argv)
     command: Command = args._command
     prog = args._parser.prog
     try:
@@ -412,6 +409,6 @@ def _watch_run(args: argparse.Namespace) -> int:
 register(Command(
     name="watch",
     help="train a small network on 2-D points and write a page that replays the training",
-    description="See graphgrad/watch.py.",
+    description="(graphgrad/watch.py builds this parser)",
     arguments=None, run=_watch_run, parser=_watch_parser,
 ))
