@@ -213,3 +213,10 @@ def test_every_subcommand_and_option_has_help_and_examples(capsys):
         main(["train", "--help"])
     text = " ".join(capsys.readouterr().out.split())
     assert "Train one of the textbook's networks" in text and "0.001 for adam" in text
+
+
+def test_train_without_mnist_is_one_error_not_a_traceback(tmp_path, capsys):
+    assert main(["train", "--data", str(tmp_path), "--no-progress"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("graphgrad train: error: MNIST files not found")
+    assert str(tmp_path) in err and "Traceback" not in err
