@@ -141,3 +141,18 @@ def test_diverging_loss_is_reported():
     with pytest.raises(FloatingPointError, match="learning rate may be too high"):
         with np.errstate(all="ignore"):
             trainer.train()
+
+
+def test_an_interrupted_plot_leaves_nothing_behind(tmp_path, monkeypatch):
+    pytest.importorskip("matplotlib")
+    from matplotlib.figure import Figure
+
+    def interrupted(self, fname, **kwargs):
+        fname.write(b"\x89PNG half")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Figure, "savefig", interrupted)
+    history = {"loss": [1.0, 0.5], "train_acc": [0.5], "test_acc": [0.4]}
+    with pytest.raises(KeyboardInterrupt):
+        plot_history(history, tmp_path / "curves.png")
+    assert list(tmp_path.iterdir()) == []
