@@ -205,7 +205,8 @@ class _ArraysOnly(pickle.Unpickler):
         try:
             return _ALLOWED[(module, name)]
         except KeyError:
-            raise pickle.UnpicklingError(f"it refers to {module}.{name}") from None
+            raise pickle.UnpicklingError(f"it is a pickle that refers to {module}.{name}"
+                                         ) from None
 
 
 def load_book_pickle(path: str | os.PathLike[str], who: str = "load_book_pickle"
@@ -226,8 +227,9 @@ def load_book_pickle(path: str | os.PathLike[str], who: str = "load_book_pickle"
         except (pickle.UnpicklingError, ValueError, TypeError, EOFError, AttributeError,
                 IndexError, KeyError, MemoryError, OverflowError) as exc:
             raise ParamsFileError(
-                f"{who}: {path} was refused: only a pickled dict of NumPy arrays (the book's "
-                f"params.pkl) is loaded, and this file is not one ({exc})") from None
+                f"{who}: {path} is not a parameter file that can be loaded safely ({exc}): "
+                "of pickles, only a dict of NumPy arrays (the book's params.pkl) is loaded, "
+                "because unpickling anything else could run code") from None
     if not isinstance(obj, dict) or not all(isinstance(k, str) for k in obj):
         raise ParamsFileError(f"{who}: {path} holds a {type(obj).__name__}, not a dict of "
                               "named arrays like the book's params.pkl")

@@ -178,7 +178,7 @@ def test_a_malicious_pickle_runs_nothing(tmp_path, kind):
         data = pickle.dumps(payload, protocol=4)
     path = tmp_path / "params.pkl"
     path.write_bytes(data)
-    with pytest.raises(ParamsFileError, match=r"params.pkl was refused: only a pickled dict"):
+    with pytest.raises(ParamsFileError, match="params.pkl is not a parameter file that can be"):
         load_book_pickle(path)
     with pytest.raises(ParamsFileError):
         _net().load_params(path)
@@ -197,5 +197,5 @@ def test_pickles_of_the_wrong_shape_or_kind(tmp_path):
     with pytest.raises(ParamsFileError, match=r"missing \['W2', 'b1', 'b2'\]"):
         _net().load_params(path)
     path.write_bytes(zlib.compress(b"junk"))
-    with pytest.raises(ParamsFileError, match="was refused"):
+    with pytest.raises(ParamsFileError, match="not a parameter file that can be loaded safely"):
         load_book_pickle(path)
