@@ -53,11 +53,13 @@ def numerical_gradient(f: Callable[[Any], Any], x: Any, h: float = 1e-4) -> Any:
     while not it.finished:
         idx = it.multi_index
         original = x[idx]
-        x[idx] = original + h
-        fp = float(_data(f(x)))
-        x[idx] = original - h
-        fm = float(_data(f(x)))
-        x[idx] = original  # restore, so the caller's array is unchanged
+        try:
+            x[idx] = original + h
+            fp = float(_data(f(x)))
+            x[idx] = original - h
+            fm = float(_data(f(x)))
+        finally:
+            x[idx] = original  # restore, so the caller's array is unchanged (also if f raises)
         grad[idx] = (fp - fm) / (2 * h)
         it.iternext()
     return grad
@@ -147,7 +149,8 @@ def _first_order(f: Callable[..., Node], inputs: tuple[Node, ...], eps: float, a
 
     for x in inputs:
         x.grad = None
-    out.backward(None if weights is None else weights)
+    if out.requires_grad:  # an output that recorded nothing has a zero gradient everywhere
+        out.backward(None if weights is None else weights)
     # read every gradient before any finite difference runs f again (f may reset them)
     analytics = [np.asarray(_data(x.grad) if x.grad is not None else np.zeros(x.shape),
                             dtype=np.float64) for x in inputs]

@@ -4,6 +4,8 @@ Every arithmetic operation on a `Node` makes a new `Node` that remembers the ope
 its inputs, in order. `backward()` then visits the nodes in reverse topological order — each node
 only after every node that consumed it — and applies each op's local derivative (局部导数) to the
 gradient arriving from downstream: the chain rule (链式法则), one local computation at a time.
+`backward_reference` below is that sentence written as code; `Node.backward` runs a faster copy
+of it that a test proves equal, bit for bit.
 
 Design notes (why it looks like this):
 - A node points to its inputs, never to its outputs, and an op's backward is a plain function
@@ -12,14 +14,20 @@ Design notes (why it looks like this):
 - Graph walks are loops over explicit stacks, never recursion, so million-node chains work.
 - Ids come from a counter, inputs are kept in order: everything derived from a graph (backward
   order, DOT text) is the same from run to run.
+- Grad mode, scopes and anomaly mode belong to the thread (to the `contextvars` context, as
+  PyTorch's grad mode belongs to the thread): a `no_grad()` in one thread never changes what
+  another records. Backward passes that write ``.grad`` run one at a time (a lock), so two
+  threads backpropagating through a shared subgraph both get exact gradients.
 """
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import itertools
 import numbers
 import operator
+import threading
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
@@ -31,12 +39,14 @@ __all__ = [
     "Step",
     "as_node",
     "backward_order",
+    "backward_reference",
     "backward_trace",
     "detect_anomaly",
     "enable_grad",
     "is_anomaly_enabled",
     "is_grad_enabled",
     "no_grad",
+    "record",
     "scope",
     "topological_order",
 ]
@@ -44,45 +54,108 @@ __all__ = [
 _ids = itertools.count()
 
 
-class _State:
-    """Switches read while recording; one instance, module-global (like torch's grad mode)."""
+# --------------------------------------------------------------------- modes (per thread)
+class _Mode(NamedTuple):
+    """What recording does right now; one immutable value per thread/context."""
 
-    grad_enabled = True
-    anomaly = False
+    grad_enabled: bool = True
+    anomaly: bool = False
     scope: str | None = None
-    #: recording, no anomaly checks, no scope: the common case, tested with one read
-    plain = True
 
-    def refresh(self) -> None:
-        """Recompute `plain` after a switch changed."""
-        self.plain = self.grad_enabled and not self.anomaly and self.scope is None
+
+#: The common case (recording, no anomaly checks, no scope). Every equal mode is this very object,
+#: so the hot path tests it with one ``is``.
+_PLAIN = _Mode()
+_mode = contextvars.ContextVar("graphgrad_mode", default=_PLAIN)
+_get_mode = _mode.get
+
+
+def _set_mode(**changes: Any) -> contextvars.Token:
+    new = _get_mode()._replace(**changes)
+    return _mode.set(_PLAIN if new == _PLAIN else new)
 
 
 class _Switch(contextlib.ContextDecorator):
-    """Set one switch of `_state` for a ``with`` block and restore it afterwards.
+    """Change one field of the current thread's mode for a ``with`` block, then restore it.
 
     A small class rather than a generator: layers enter a scope on every call, and this costs a
-    fraction of ``contextlib.contextmanager``'s overhead. Usable as a decorator too.
+    fraction of ``contextlib.contextmanager``'s overhead. As a decorator each call gets a fresh
+    switch (``_recreate_cm``), so recursion and threads never share one.
     """
 
-    __slots__ = ("name", "value", "previous")
+    __slots__ = ("field", "value", "_tokens")
 
-    def __init__(self, name: str, value: Any) -> None:
-        self.name, self.value = name, value
+    def __init__(self, field: str, value: Any) -> None:
+        self.field, self.value = field, value
+        self._tokens: list[contextvars.Token] = []
+
+    def _recreate_cm(self) -> _Switch:
+        return type(self)(self.field, self.value)
+
+    def _new_value(self) -> Any:
+        return self.value
 
     def __enter__(self) -> None:
-        self.previous = getattr(_state, self.name)
-        setattr(_state, self.name, self.value)
-        _state.refresh()
+        self._tokens.append(_set_mode(**{self.field: self._new_value()}))
 
     def __exit__(self, *exc: object) -> None:
-        setattr(_state, self.name, self.previous)
-        _state.refresh()
+        _mode.reset(self._tokens.pop())
 
 
-_state = _State()
+class _Scope(_Switch):
+    """A scope joins the enclosing one when it is entered: ``Net/Affine1``."""
+
+    __slots__ = ()
+
+    def _new_value(self) -> str:
+        outer = _get_mode().scope
+        return self.value if outer is None else f"{outer}/{self.value}"
 
 
+def no_grad() -> _Switch:
+    """Inside this block nothing is recorded: results are plain leaves (as ``torch.no_grad``).
+
+    Works as ``with no_grad():`` and as a decorator ``@no_grad()``. It is per thread: other
+    threads keep recording.
+    """
+    return _Switch("grad_enabled", False)
+
+
+def enable_grad() -> _Switch:
+    """Turn recording back on inside a ``no_grad()`` block."""
+    return _Switch("grad_enabled", True)
+
+
+def is_grad_enabled() -> bool:
+    """Whether operations are being recorded right now (in this thread)."""
+    return _get_mode().grad_enabled
+
+
+def is_anomaly_enabled() -> bool:
+    """Whether ``detect_anomaly()`` is active in this thread."""
+    return _get_mode().anomaly
+
+
+@contextlib.contextmanager
+def detect_anomaly() -> Iterator[None]:
+    """Check every forward value and backward gradient; name the first op that makes NaN/Inf.
+
+    Raises ``FloatingPointError("detect_anomaly: log produced NaN or Inf in its forward pass")``.
+    Slower, so only for debugging, as ``torch.autograd.detect_anomaly``.
+    """
+    with _Switch("anomaly", True), np.errstate(all="ignore"):
+        yield
+
+
+def scope(name: str) -> _Switch:
+    """Tag every node made inside with ``node.scope`` (e.g. "Affine1"), so viz can group a layer.
+
+    Nested scopes are joined with "/".
+    """
+    return _Scope("scope", str(name))
+
+
+# --------------------------------------------------------------------- ops
 class Op:
     """An operation the graph can record: forward formula and local derivative, side by side.
 
@@ -95,7 +168,8 @@ class Op:
       times the local derivative ∂y/∂input. `y` is the output, `inputs` are the inputs. They are
       plain values normally, and Nodes under ``backward(create_graph=True)``, so the same code
       also records the gradient computation for higher-order derivatives. Gradients may keep the
-      broadcast shape: the engine sums them back to each input's shape (see ``_fit``).
+      broadcast shape: the engine sums them back to each input's shape and casts them to its
+      dtype (see ``_fit``); any other shape is an error naming the op.
     """
 
     name: str = "op"
@@ -122,10 +196,16 @@ class Op:
         raise NotImplementedError
 
 
-def _as_value(value: Any, what: str = "Node") -> float | np.ndarray:
-    """Check and normalise what a Node may hold: a float or a float ndarray."""
+def _as_value(value: Any, what: str = "Node") -> Any:
+    """Check and normalise what a Node may hold: a float, a NumPy float scalar or float array.
+
+    Python numbers become floats (float64); NumPy float32/float16 scalars and arrays keep
+    their dtype; integer and boolean arrays become float64.
+    """
     if value.__class__ is float:
         return value
+    if isinstance(value, np.floating) and value.dtype != np.float64:
+        return value  # np.float32(1.5) stays float32
     if isinstance(value, (bool, numbers.Real)) and not isinstance(value, np.ndarray):
         return float(value)
     if isinstance(value, Node):
@@ -146,11 +226,6 @@ def _as_value(value: Any, what: str = "Node") -> float | np.ndarray:
                     f"dtype {arr.dtype} ({_short(value)})")
 
 
-def _short(value: Any, limit: int = 60) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
 class Node:
     """A value in the computational graph (计算图的节点) and, after backward, its gradient.
 
@@ -169,19 +244,10 @@ class Node:
     __array_ufunc__ = None
 
     def __init__(self, value: Any, name: str | None = None, requires_grad: bool = True) -> None:
-        self.value = _as_value(value)
-        self.grad: Any = None
+        record(None, _as_value(value), node=self)
+        self.requires_grad = bool(requires_grad)
         if name is not None:
             self._name = str(name)
-        self.op: type[Op] | None = None
-        self._a = self._b = None
-        self._more = ()
-        self.ctx: Any = None
-        self.id = next(_ids)
-        self.requires_grad = bool(requires_grad)
-        if _state.scope is not None:
-            self._scope = _state.scope
-        self._mark = 0
 
     # ----------------------------------------------------------------- inspection
     # `name` and `scope` are rarely set, so their slots are filled only when they are: one less
@@ -265,65 +331,22 @@ class Node:
 
         - On a scalar output the seed gradient is 1; otherwise pass ``grad`` with the output's
           shape.
-        - Leaves accumulate (``+=``) like PyTorch, so call ``zero_grad()`` between steps;
-          intermediate nodes get fresh gradients each call.
+        - Leaves accumulate: each gets ``old grad + this backward's gradient``, like PyTorch, so
+          call ``zero_grad()`` between steps. Intermediate nodes get this backward's gradient.
         - ``retain_grad=False`` drops each intermediate gradient as soon as it has been used
           (training does this; viz needs the default True to draw every edge).
         - ``create_graph=True`` records the backward computation itself, so the gradients are
           Nodes that can be differentiated again.
+        - Thread-safe: backward passes run one at a time, each with exact gradients. When two
+          of them reach the same intermediate node, its ``.grad`` is the one from the pass that
+          ran last.
         """
-        seed = _seed(self, grad, create_graph)
-        order = _reachable(self, reset_grads=True)  # intermediates fresh; leaves accumulate
-        self.grad = seed
-        if create_graph or _state.anomaly:
-            _backward_general(self, order, create_graph, retain_grad)
+        if create_graph or _get_mode().anomaly:
+            backward_reference(self, grad, create_graph=create_graph, retain_grad=retain_grad)
             return
-        # The plain case written out, with one- and two-input ops unrolled: this loop is the
-        # hot path of every training step. Each input gets upstream × local derivative.
-        try:
-            for node in order:
-                op = node.op
-                g = node.grad
-                if op is None or g is None:
-                    continue
-                if not retain_grad and node is not self:
-                    node.grad = None
-                a, b = node._a, node._b
-                if b is not None and not node._more:
-                    if (a.requires_grad and b.requires_grad) or not op.partial:
-                        ga, gb = op.backward(g, node.value, node.ctx, a.value, b.value)
-                    else:
-                        ga, gb = op.backward(g, node.value, node.ctx, a.value, b.value,
-                                             needs=(a.requires_grad, b.requires_grad))
-                    if a.requires_grad and ga is not None:
-                        if ga.__class__ is not float:
-                            ga = _fit(ga, a)
-                        old = a.grad
-                        a.grad = ga if old is None else old + ga
-                    if b.requires_grad and gb is not None:
-                        if gb.__class__ is not float:
-                            gb = _fit(gb, b)
-                        old = b.grad
-                        b.grad = gb if old is None else old + gb
-                    continue
-                if b is None:  # one input: only reached when that input needs a gradient
-                    (ga,) = op.backward(g, node.value, node.ctx, a.value)
-                    if ga is not None:
-                        if ga.__class__ is not float:
-                            ga = _fit(ga, a)
-                        old = a.grad
-                        a.grad = ga if old is None else old + ga
-                    continue
-                inputs = node.inputs
-                grads = _input_grads(node, g, False)
-                for inp, gi in zip(inputs, grads):
-                    if inp.requires_grad and gi is not None:
-                        if gi.__class__ is not float:
-                            gi = _fit(gi, inp)
-                        old = inp.grad
-                        inp.grad = gi if old is None else old + gi
-        except ZeroDivisionError:
-            raise _zero_division(node) from None
+        seed = _seed(self, grad, False)
+        with _backward_lock:
+            _backward_fast(self, seed, retain_grad)
 
     def zero_grad(self) -> None:
         """Forget this node's gradient (sets ``grad`` to None, as PyTorch's default does)."""
@@ -333,7 +356,7 @@ class Node:
 
     def detach(self) -> Node:
         """A new leaf with the same value that is cut off from the graph (no gradient flows)."""
-        out = _leaf(self.value, False)
+        out = record(None, self.value)
         if self.name is not None:
             out.name = self.name
         return out
@@ -364,7 +387,7 @@ class Node:
     __hash__ = object.__hash__
 
     # ----------------------------------------------------------------- operators
-    # Each records one op of autograd.ops; `_binary` is that module's fast path for two inputs.
+    # Each records one op of autograd.ops; `_binary` (below) is the fast path for + − × ÷.
     def __add__(self, other: Any) -> Node:
         return _binary(_ops.Add, self, other)
 
@@ -435,6 +458,18 @@ class Node:
         """max(x, 0), see `autograd.relu`."""
         return _ops.relu(self)
 
+    def sin(self) -> Node:
+        """Sine, see `autograd.sin`."""
+        return _ops.sin(self)
+
+    def cos(self) -> Node:
+        """Cosine, see `autograd.cos`."""
+        return _ops.cos(self)
+
+    def clip(self, x_min: float, x_max: float) -> Node:
+        """Limit to [x_min, x_max], see `autograd.clip`."""
+        return _ops.clip(self, x_min, x_max)
+
     def sum(self, axis: Any = None, keepdims: bool = False) -> Node:
         """Sum over `axis` (all by default), see `autograd.sum`."""
         return _ops.sum(self, axis, keepdims)
@@ -446,6 +481,14 @@ class Node:
     def max(self, axis: Any = None, keepdims: bool = False) -> Node:
         """Maximum over `axis` (all by default), see `autograd.max`."""
         return _ops.max(self, axis, keepdims)
+
+    def min(self, axis: Any = None, keepdims: bool = False) -> Node:
+        """Minimum over `axis` (all by default), see `autograd.min`."""
+        return _ops.min(self, axis, keepdims)
+
+    def flatten(self) -> Node:
+        """Keep the first axis, flatten the rest, see `autograd.flatten`."""
+        return _ops.flatten(self)
 
     def reshape(self, *shape: Any) -> Node:
         """Same values, new shape (``x.reshape(2, 3)`` or ``x.reshape((2, 3))``)."""
@@ -479,75 +522,60 @@ def _data(x: Any) -> Any:
 
 
 _new = object.__new__
-_value = operator.attrgetter("value")
 _node_id = operator.attrgetter("id")
 
 
-def _leaf(value: Any, requires_grad: bool) -> Node:
-    """A leaf made by the engine itself (a constant, a detached copy); `value` is checked."""
-    node = _new(Node)
+# --------------------------------------------------------------------- making nodes
+def record(op: type[Op] | None, value: Any, a: Node | None = None, b: Node | None = None,
+           *more: Node, ctx: Any = (), node: Node | None = None) -> Node:
+    """The one Node factory: make the output node of `op` from its inputs ``a, b, *more``.
+
+    The op and its inputs are remembered only when gradients are wanted: with recording on and
+    some input requiring a gradient. Otherwise, and always when `op` is None, the result is a
+    plain leaf that requires no gradient, so the graph behind it can be freed. `value` must
+    already be checked (``Node(...)`` checks user values). `node` is for ``Node.__init__``,
+    which fills itself in.
+    """
+    if node is None:
+        node = _new(Node)
     node.value = value
     node.grad = None
-    _unrecorded(node)
-    node.requires_grad = requires_grad
     node.id = next(_ids)
-    if _state.scope is not None:
-        node._scope = _state.scope
     node._mark = 0
+    mode = _get_mode()
+    if mode is not _PLAIN:
+        if mode.scope is not None:
+            node._scope = mode.scope
+        if mode.anomaly and op is not None:
+            _check_finite(op, value, "forward")
+    if op is not None and (mode is _PLAIN or mode.grad_enabled) and (
+            a.requires_grad or b is not None and (
+                b.requires_grad or any(m.requires_grad for m in more))):
+        node.op = op  # record: remember the op and its inputs, in order
+        node._a = a
+        node._b = b
+        node._more = more
+        node.ctx = ctx
+        node.requires_grad = True
+        return node
+    node.op = node._a = node._b = node.ctx = None
+    node._more = ()
+    node.requires_grad = False
     return node
 
 
-def as_node(x: Any) -> Node:
-    """`x` if it is a Node, else a constant leaf holding it (no gradient is computed for it)."""
+def as_node(x: Any, what: str = "constant") -> Node:
+    """`x` if it is a Node, else a constant leaf holding it (no gradient is computed for it).
+
+    `what` names the value in the error for something that is not a number or numeric array.
+    """
     if x.__class__ is Node:
         return x
-    return _leaf(_as_value(x, "constant"), False)
-
-
-def record(op: type[Op], value: Any, inputs: tuple[Node, ...], ctx: Any = ()) -> Node:
-    """Make the output node of `op` and, when gradients are wanted, remember how it was made.
-
-    Nothing is recorded under ``no_grad()`` or when no input requires a gradient: the result is
-    then a plain leaf, and the graph behind it can be freed.
-    """
-    # the node is built right here, not by a helper: this runs once per op of every graph
-    state = _state
-    node = _new(Node)
-    node.value = value
-    node.grad = None
-    node.id = next(_ids)
-    node._mark = 0
-    if state.scope is not None:
-        node._scope = state.scope
-    if state.grad_enabled:
-        for inp in inputs:
-            if inp.requires_grad:
-                node.op = op
-                node._a = inputs[0]
-                if len(inputs) == 1:
-                    node._b = None
-                    node._more = ()
-                else:
-                    node._b = inputs[1]
-                    node._more = inputs[2:]
-                node.ctx = ctx
-                node.requires_grad = True
-                break
-        else:
-            _unrecorded(node)
-    else:
-        _unrecorded(node)
-    if state.anomaly:
-        _check_finite(op, value, "forward")
-    return node
+    return record(None, _as_value(x, what))
 
 
 def _binary(op: type[Op], a: Any, b: Any) -> Node:
-    """Record a two-input op (+ − × ÷ **): the inner loop of every scalar graph.
-
-    In the common case (recording on, no anomaly mode, no scope, an input needing a gradient)
-    it builds the node itself, as `record` would, saving a call per operation.
-    """
+    """Record a two-input op (+ − × ÷): the inner loop of every scalar graph."""
     if a.__class__ is not Node:
         a = as_node(a)
     if b.__class__ is not Node:
@@ -561,78 +589,58 @@ def _binary(op: type[Op], a: Any, b: Any) -> Node:
         raise ZeroDivisionError(f"{op.name}: division by zero ({_short(a.value, 30)} and "
                                 f"{_short(b.value, 30)}); Python floats raise where NumPy "
                                 f"arrays give inf") from None
-    if not (_state.plain and (a.requires_grad or b.requires_grad)):
-        return record(op, value, (a, b))
-    node = _new(Node)
-    node.value = value
-    node.grad = None
-    node.op = op
-    node._a = a
-    node._b = b
-    node._more = ()
-    node.ctx = ()
-    node.id = next(_ids)
-    node.requires_grad = True
-    node._mark = 0
-    return node
+    return record(op, value, a, b)
 
 
-def _backward_general(root: Node, order: list[Node], create_graph: bool,
-                      retain_grad: bool) -> None:
-    """The backward loop for create_graph=True and anomaly mode (the plain loop is inlined)."""
-    with contextlib.ExitStack() as stack:
+# --------------------------------------------------------------------- the backward pass
+# Backward passes that write .grad take this lock: each uses the nodes' .grad slots for its
+# running sums, so two at once through a shared node would mix them. Re-entrant, so an op's
+# backward may itself call backward on a separate graph.
+_backward_lock = threading.RLock()
+
+
+def backward_reference(root: Node, seed: Any = None, *, create_graph: bool = False,
+                       retain_grad: bool = True) -> None:
+    """The backward pass as the chain rule states it: the plain version of ``Node.backward``.
+
+    Used for ``create_graph=True`` and anomaly mode; ``backward_trace`` replays the same
+    `_chain_rule`. ``Node.backward`` otherwise runs `_backward_fast`, an optimisation of this
+    that a test shows to give bit-identical gradients.
+    """
+    seed = _seed(root, seed, create_graph)
+    with _backward_lock, contextlib.ExitStack() as stack:
         if not create_graph:
             stack.enter_context(no_grad())
-        for node in order:
-            if node.op is None or node.grad is None:
-                continue
-            grads = _input_grads(node, node.grad, create_graph)
-            if not retain_grad and node is not root:
-                node.grad = None
-            for inp, g in zip(node.inputs, grads):
-                if g is None or not inp.requires_grad:
-                    continue
-                if g.__class__ is not float:
-                    g = _fit(g, inp)
-                if _state.anomaly:
-                    _check_finite(node.op, g, "backward")
-                old = inp.grad
-                inp.grad = g if old is None else old + g
+        for node, g, _ in _chain_rule(root, seed, create_graph):
+            if node.op is None:  # a leaf: add this backward's gradient to what it had
+                node.grad = g if node.grad is None else node.grad + g
+            else:
+                node.grad = g if retain_grad or node is root else None
 
 
-def _unrecorded(node: Node) -> None:
-    node.op = None
-    node._a = node._b = None
-    node._more = ()
-    node.ctx = None
-    node.requires_grad = False
+def _chain_rule(root: Node, seed: Any, create_graph: bool = False) -> Iterator[tuple]:
+    """Yield ``(node, ∂root/∂node, contributions to its inputs)``, each node after its consumers.
+
+    The whole algorithm: the gradient of a node is the sum, over the nodes that consumed it,
+    of their gradient times their local derivative (the chain rule). Visiting each node only
+    after all of its consumers means that sum is complete when the node is reached.
+    """
+    grads = {root: seed}
+    for node in _reachable(root):  # each node after all of its consumers
+        g = grads.pop(node, None)
+        if g is None:
+            continue
+        contributions = _contributions(node, g, create_graph) if node.op is not None else ()
+        yield node, g, contributions
+        for inp, c in zip(node.inputs, contributions):
+            if c is not None:  # add this contribution to the input's gradient
+                grads[inp] = c if inp not in grads else grads[inp] + c
 
 
-def _seed(root: Node, grad: Any, create_graph: bool) -> Any:
-    if grad is None:
-        if np.size(root.value) != 1:
-            raise ValueError(
-                f"backward: the output has shape {np.shape(root.value)}, so the starting "
-                f"gradient is ambiguous; pass grad= an array of shape {np.shape(root.value)} "
-                f"(e.g. np.ones({np.shape(root.value)})) or reduce the output to a scalar "
-                f"first, e.g. y.sum().backward()")
-        # NumPy scalars (a loss from .sum()) are floats too; only arrays need an array seed
-        seed: Any = 1.0 if isinstance(root.value, float) else np.ones_like(root.value)
-    else:
-        seed = _data(grad)
-        seed = seed if seed.__class__ is float else _as_value(seed, "backward grad")
-        if np.shape(seed) != np.shape(root.value):
-            raise ValueError(f"backward: grad has shape {np.shape(seed)} but the output has "
-                             f"shape {np.shape(root.value)}; they must match")
-    if create_graph:
-        return as_node(seed)
-    return seed
-
-
-def _input_grads(node: Node, g: Any, create_graph: bool) -> tuple:
-    """Upstream gradient × local derivative for each input of `node` (not yet shape-fitted)."""
-    op = node.op
-    inputs = node.inputs
+def _contributions(node: Node, g: Any, create_graph: bool = False) -> list:
+    """``g × ∂node/∂input`` for each input, fitted to its shape and dtype; None if not needed."""
+    op, inputs = node.op, node.inputs
+    needs = tuple([inp.requires_grad for inp in inputs])
     if create_graph:
         if not op.twice_differentiable:
             raise NotImplementedError(
@@ -640,28 +648,145 @@ def _input_grads(node: Node, g: Any, create_graph: bool) -> tuple:
                 f"higher-order gradients through it are not supported")
         args = (as_node(g), node, node.ctx, *inputs)
     else:
-        args = (g, node.value, node.ctx, *map(_value, inputs))
-    if op.partial:
-        needs = tuple([inp.requires_grad for inp in inputs])
-        if False in needs:
-            return op.backward(*args, needs=needs)
-    return op.backward(*args)
+        args = (g, node.value, node.ctx, *[inp.value for inp in inputs])
+    try:
+        if op.partial and False in needs:
+            raw = op.backward(*args, needs=needs)
+        else:
+            raw = op.backward(*args)
+        out = [_fit(c, inp) if need and c is not None else None
+               for inp, c, need in zip(inputs, raw, needs)]
+    except ZeroDivisionError:
+        raise _zero_division(node) from None
+    except _GradShapeError as exc:
+        raise _bad_grad(node, exc) from None
+    if _get_mode().anomaly:
+        for c in out:
+            if c is not None:
+                _check_finite(op, c, "backward")
+    return out
+
+
+def _backward_fast(root: Node, seed: Any, retain_grad: bool) -> None:
+    """`backward_reference` made fast, for the hot path of every training step.
+
+    The same visits, the same op calls and the same sums in the same order, so the gradients
+    are bit-identical (tests/autograd/test_node.py checks 300 random programs). What changes:
+    running sums live in each node's ``.grad`` slot instead of a dict (the walk clears
+    intermediates and sets leaves' old gradients aside, added back at the end), one- and
+    two-input ops are called without building argument tuples, and a Python-float
+    contribution to a Python-float input skips `_fit`.
+    """
+    order, kept = _reachable(root, reset=True)
+    if root.op is None and root.grad is not None:
+        kept.append((root, root.grad))
+    root.grad = seed
+    node = root
+    try:
+        for node in order:
+            op = node.op
+            g = node.grad
+            if op is None or g is None:
+                continue
+            if not retain_grad and node is not root:
+                node.grad = None
+            a, b = node._a, node._b
+            more = ()
+            if b is None:  # one input: it needs a gradient, or the node would not be recorded
+                (ga,) = op.backward(g, node.value, node.ctx, a.value)
+                gb = None
+            elif node._more:
+                ga, gb, *rest = _contributions(node, g)
+                more = list(zip(node._more, rest))[::-1]
+            elif not op.partial or (a.requires_grad and b.requires_grad):
+                ga, gb = op.backward(g, node.value, node.ctx, a.value, b.value)
+            else:
+                ga, gb = op.backward(g, node.value, node.ctx, a.value, b.value,
+                                     needs=(a.requires_grad, b.requires_grad))
+            inp, c = a, ga
+            while True:  # a's contribution, then b's, then any others', in input order
+                if c is not None and inp.requires_grad:
+                    if c.__class__ is not float or inp.value.__class__ is not float:
+                        c = _fit(c, inp)
+                    old = inp.grad  # add this contribution to the input's gradient
+                    inp.grad = c if old is None else old + c
+                if gb is not None:
+                    inp, c, gb = b, gb, None
+                elif more:
+                    inp, c = more.pop()
+                else:
+                    break
+    except ZeroDivisionError:
+        raise _zero_division(node) from None
+    except _GradShapeError as exc:
+        raise _bad_grad(node, exc) from None
+    finally:
+        for leaf, old in kept:  # leaves: the old gradient plus this backward's
+            leaf.grad = old if leaf.grad is None else old + leaf.grad
+
+
+def _seed(root: Node, grad: Any, create_graph: bool) -> Any:
+    """The starting gradient ∂root/∂root: 1, or `grad` checked against the root's shape."""
+    if not root.requires_grad:
+        raise RuntimeError(
+            "backward: this output does not require a gradient, so nothing was recorded: it "
+            "was computed under no_grad(), or only from inputs with requires_grad=False "
+            "(constants, detached nodes); make an input with Node(value) and compute again")
+    shape = np.shape(root.value)
+    if grad is None:
+        if np.size(root.value) != 1:
+            raise ValueError(
+                f"backward: the output has shape {shape}, so the starting gradient is "
+                f"ambiguous; pass grad= an array of shape {shape} (e.g. np.ones({shape})) or "
+                f"reduce the output to a scalar first, e.g. y.sum().backward()")
+        # NumPy float64 scalars (a loss from .sum()) are floats too; others keep their dtype
+        seed: Any = 1.0 if isinstance(root.value, float) else np.ones_like(root.value)
+    elif grad.__class__ is Node and create_graph:
+        seed = grad  # a recorded seed: its own graph is differentiated too
+    else:
+        seed = _as_value(_data(grad), "backward grad")
+        if np.shape(seed) != shape:
+            raise ValueError(f"backward: grad has shape {np.shape(seed)} but the output has "
+                             f"shape {shape}; they must match")
+    if seed.__class__ is not Node and not isinstance(root.value, float):
+        seed = _fit(seed, root)  # the root's dtype: a float32 output gets a float32 seed
+    return as_node(seed) if create_graph else seed
+
+
+class _GradShapeError(ValueError):
+    """A backward function returned a gradient that does not fit its input (see `_bad_grad`)."""
 
 
 def _fit(g: Any, inp: Node) -> Any:
-    """Undo broadcasting: sum a gradient back to the shape of the input it belongs to.
+    """Make a gradient fit the input it belongs to: its shape (undo broadcasting), its dtype.
 
     Also makes sure a leaf owns its gradient array: never a read-only broadcast view.
     """
     value = inp.value
-    shape = value.shape if value.__class__ is np.ndarray else np.shape(value)
+    if value.__class__ is float:
+        if g.__class__ is Node:
+            return g if g.shape == () else _ops.sum_to(g, ())
+        return float(np.sum(g))  # a broadcast scalar's gradient sums over the copies
+    shape, dtype = np.shape(value), value.dtype
     if g.__class__ is Node:
         return g if g.shape == shape else _ops.sum_to(g, shape)
-    if (g.shape if g.__class__ is np.ndarray else np.shape(g)) != shape:
-        return _ops.sum_to_array(g, shape)
-    if inp.op is None and g.__class__ is np.ndarray and g.base is not None:
-        return g.copy()
-    return g
+    if g.__class__ is not np.ndarray:
+        g = np.asarray(g)  # a Python or NumPy scalar
+    if g.shape != shape:
+        try:
+            g = _ops.sum_to_array(g, shape)
+        except ValueError:
+            raise _GradShapeError(f"backward returned a gradient of shape {g.shape} for an "
+                                  f"input of shape {shape}") from None
+    if g.dtype != dtype:
+        g = g.astype(dtype)
+    elif inp.op is None and g.base is not None:
+        g = g.copy()
+    return g if value.__class__ is np.ndarray else g[()]  # a NumPy scalar input: a scalar
+
+
+def _bad_grad(node: Node, exc: Exception) -> ValueError:
+    return ValueError(f"{node.op.name}: {exc}")
 
 
 def _zero_division(node: Node) -> ZeroDivisionError:
@@ -683,34 +808,48 @@ def _check_finite(op: type[Op], value: Any, phase: str) -> None:
 _marks = itertools.count(1)
 
 
-def _reachable(root: Node, reset_grads: bool = False) -> list[Node]:
+def _reachable(root: Node, reset: bool = False) -> Any:
     """Every node that leads to `root` and needs a gradient, highest id (newest) first.
 
     Nodes are numbered as they are made, and an op's output is always made after its inputs, so
     going from the highest id down visits every node after all of its consumers: a reverse
     topological order, for the price of one sort. A loop over an explicit stack finds the nodes
-    (no recursion); each is marked with this walk's number so it is collected once.
-    With `reset_grads`, intermediate gradients are cleared on the way (backward needs that).
+    (no recursion); each is marked with this walk's number so it is collected once. Inputs are
+    discovered last-first, which leaves the list nearly sorted already, so the sort is cheap.
+
+    With `reset` (backward), intermediate gradients are cleared on the way and leaves' gradients
+    are set aside; returns ``(order, [(leaf, old grad), ...])`` then.
     """
     mark = next(_marks)
     root._mark = mark
     found = [root]
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        a, b = node._a, node._b
-        if a is None:
-            continue
-        for inp in (a,) if b is None else (a, b) if not node._more else node.inputs:
-            if inp.requires_grad and inp._mark != mark:
-                inp._mark = mark
-                found.append(inp)
-                stack.append(inp)
-                if reset_grads and inp.op is not None:
-                    inp.grad = None
+    kept: list[tuple[Node, Any]] = []
+    stack = [root] if root.op is not None else []
+    pop, push, append = stack.pop, stack.append, found.append
+    with _backward_lock:  # marks are shared: one walk at a time
+        while stack:
+            node = pop()
+            b = node._b
+            if b is None:
+                inputs: tuple = (node._a,)
+            elif node._more:
+                inputs = (*reversed(node._more), b, node._a)
+            else:
+                inputs = (b, node._a)
+            for inp in inputs:
+                if inp._mark != mark and inp.requires_grad:
+                    inp._mark = mark
+                    append(inp)
+                    if inp.op is not None:
+                        push(inp)
+                        if reset:
+                            inp.grad = None
+                    elif reset and inp.grad is not None:
+                        kept.append((inp, inp.grad))
+                        inp.grad = None
     # depth-first discovery is already close to newest-first, which makes this sort cheap
     found.sort(key=_node_id, reverse=True)
-    return found
+    return (found, kept) if reset else found
 
 
 def backward_order(root: Node) -> list[Node]:
@@ -756,77 +895,25 @@ class Step(NamedTuple):
 def backward_trace(root: Node, grad: Any = None) -> list[Step]:
     """Replay the backward pass step by step without touching any ``.grad``.
 
-    Uses the engine's own order (`backward_order`) and each op's own backward, so a picture or
-    page built from it cannot disagree with ``root.backward()``. For scalar nodes ``local`` holds
-    the local derivatives ∂y/∂x_i (the backward of an upstream gradient of 1).
+    Runs the reference backward's own `_chain_rule` (same order, same op backward functions),
+    so a picture or page built from it cannot disagree with ``root.backward()``. For scalar
+    nodes ``local`` holds the local derivatives ∂y/∂x_i (the backward of an upstream 1).
     """
-    grads: dict[Node, Any] = {root: _seed(root, grad, False)}
-    steps = []
+    steps: list[Step] = []
+    if not root.requires_grad:  # nothing was recorded: nothing to replay
+        return steps
     with no_grad():
-        for node in backward_order(root):
-            g = grads.get(node)
-            if node.op is None or g is None:
+        for node, g, contributions in _chain_rule(root, _seed(root, grad, False)):
+            if node.op is None:
                 continue
-            try:
-                raw = _input_grads(node, g, False)
-            except ZeroDivisionError:
-                raise _zero_division(node) from None
-            contributions = tuple(None if (c is None or not inp.requires_grad) else _fit(c, inp)
-                                  for inp, c in zip(node.inputs, raw))
             local = None
             if np.size(node.value) == 1 and all(np.size(i.value) == 1 for i in node.inputs):
                 local = tuple(None if c is None else float(np.asarray(c).sum())
-                              for c in _input_grads(node, 1.0, False))
-            steps.append(Step(node, g, contributions, local))
-            for inp, c in zip(node.inputs, contributions):
-                if c is not None:
-                    grads[inp] = c if inp not in grads else grads[inp] + c
+                              for c in _contributions(node, 1.0))
+            steps.append(Step(node, g, tuple(contributions), local))
     return steps
-
-
-# --------------------------------------------------------------------- modes
-def no_grad() -> _Switch:
-    """Inside this block nothing is recorded: results are plain leaves (as ``torch.no_grad``).
-
-    Works as ``with no_grad():`` and as a decorator ``@no_grad()``.
-    """
-    return _Switch("grad_enabled", False)
-
-
-def enable_grad() -> _Switch:
-    """Turn recording back on inside a ``no_grad()`` block."""
-    return _Switch("grad_enabled", True)
-
-
-def is_anomaly_enabled() -> bool:
-    """Whether ``detect_anomaly()`` is active (code outside the graph can check it too)."""
-    return _state.anomaly
-
-
-def is_grad_enabled() -> bool:
-    """Whether operations are being recorded right now."""
-    return _state.grad_enabled
-
-
-@contextlib.contextmanager
-def detect_anomaly() -> Iterator[None]:
-    """Check every forward value and backward gradient; name the first op that makes NaN/Inf.
-
-    Raises ``FloatingPointError("detect_anomaly: log produced NaN or Inf in its forward pass")``.
-    Slower, so only for debugging, as ``torch.autograd.detect_anomaly``.
-    """
-    with _Switch("anomaly", True), np.errstate(all="ignore"):
-        yield
-
-
-def scope(name: str) -> _Switch:
-    """Tag every node made inside with ``node.scope`` (e.g. "Affine1"), so viz can group a layer.
-
-    Nested scopes are joined with "/".
-    """
-    outer = _state.scope
-    return _Switch("scope", str(name) if outer is None else f"{outer}/{name}")
 
 
 # ops imports Node from this module; imported last so the operators above can call it.
 from autograd import ops as _ops  # noqa: E402
+from autograd.ops import _short  # noqa: E402

@@ -168,7 +168,7 @@ class Layer:
         self._ctx = ctx  # BatchNormalization reads the batch statistics from it
         self._inputs = self._out = None  # backward(dout) belongs to the array interface
         with autograd.scope(self.name):
-            return record(op, out, nodes, ctx)
+            return record(op, out, *nodes, ctx=ctx)
 
     def backward(self, dout: Any = 1, need_dx: bool = True) -> Any:
         """Backward propagation of the last array forward: the op's backward, as in the book.
@@ -406,21 +406,9 @@ class SoftmaxWithLoss(Layer):
 
 
 # ===================================================================== chapter 6.4: Dropout
-class DropoutOp(Op):
-    """Dropout as a graph op: times a fixed mask (random 0/1 in training, constant in test)."""
-
-    name, symbol = "dropout", "Dropout"
-    formula = "y = x ⊙ mask   (mask: 1 = kept, 0 = dropped; at test time the constant 1 − ratio)"
-    derivative = "∂y/∂x = mask  (the same mask: dropped units get no gradient)"
-
-    @staticmethod
-    def forward(x, mask):
-        return x * mask
-
-    @staticmethod
-    def backward(g, y, ctx, x):
-        (mask,) = ctx
-        return (g * mask,)
+#: Dropout as a graph op: the engine's ``x ⊙ mask`` (one op for this layer and
+#: ``autograd.dropout``); this layer's mask is 0/1 in training, the constant 1 − ratio in test.
+DropoutOp = ops.Dropout
 
 
 class Dropout(Layer):

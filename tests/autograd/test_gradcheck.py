@@ -102,3 +102,44 @@ def test_bad_arguments():
         gradcheck(lambda v: v, np.ones(2))
     with pytest.raises(ValueError, match="order must be 1 or 2"):
         gradcheck(lambda v: v, Node(1.0), order=3)
+
+
+def test_numerical_gradient_is_the_central_difference():
+    W = np.array([1.0, 2.0, -1.0])
+    grad = ag.numerical_gradient(lambda w: float(np.sum(w ** 3)), W)
+    np.testing.assert_allclose(grad, 3 * W ** 2, rtol=1e-6)
+    np.testing.assert_array_equal(W, [1.0, 2.0, -1.0])  # perturbed in place, then restored
+
+
+@pytest.mark.parametrize("fail_on_call", [1, 2, 5])
+def test_numerical_gradient_restores_the_weight_when_f_raises(fail_on_call):
+    W = np.ones(4)
+    calls = []
+
+    def f(w):
+        calls.append(1)
+        if len(calls) == fail_on_call:
+            raise KeyboardInterrupt  # the user stops a slow check half-way
+        return float(np.sum(w * w))
+
+    with pytest.raises(KeyboardInterrupt):
+        ag.numerical_gradient(f, W)
+    np.testing.assert_array_equal(W, np.ones(4))
+
+
+def test_numerical_gradient_of_a_node_restores_its_value_when_f_raises():
+    x = Node(1.5)
+
+    def f(node):
+        raise ValueError("boom")
+
+    with pytest.raises(ValueError, match="boom"):
+        ag.numerical_gradient(f, x)
+    assert x.value == 1.5
+
+
+def test_gradcheck_report():
+    x = Node(np.array([0.3, -0.7]))
+    report = ag.gradcheck(lambda x: ag.tanh(x) * x, x)
+    assert report.ok and report.rows[0].max_abs_diff < 1e-8
+    assert "yes" in str(report)

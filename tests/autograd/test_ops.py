@@ -3,6 +3,7 @@
 Broadcasting included; ``gradcheck(..., order=2)`` differentiates each op's backward again.
 """
 
+import math
 import warnings
 
 import numpy as np
@@ -212,6 +213,15 @@ EVERY_OP = {
     "Softmax": (lambda x: ag.softmax(x, axis=0), [(3, 4)]),
     "LogSoftmax": (ag.log_softmax, [(3, 4)]),
     "CrossEntropy": (lambda x: ag.cross_entropy(x, np.array([0, 3, 1])), [(3, 4)]),
+    "Sin": (ag.sin, [(3, 4)]),
+    "Cos": (ag.cos, [(3, 4)]),
+    "LeakyRelu": (lambda x: ag.leaky_relu(x - 1.25, 0.1) * x, [(3, 4)]),
+    "Clip": (lambda x: ag.clip(x, 0.8, 1.6) * x, [(3, 4)]),
+    "Min": (lambda x: ag.min(x * x, axis=0), [(3, 4)]),
+    "Flatten": (lambda x: ag.flatten(x * x), [(2, 3, 4)]),
+    "Linear": (lambda x, W, b: ag.linear(x * x, W, b), [(3, 4), (4, 2), (2,)]),
+    "Dropout": (lambda x: (np.random.seed(0), ag.dropout(x * x, 0.3))[1], [(3, 4)]),
+    "MeanSquaredError": (lambda a, b: ag.mean_squared_error(a * a, b), [(3, 4), (3, 4)]),
 }
 
 
@@ -518,3 +528,233 @@ def test_random_graphs_match_central_differences(program):
         np.testing.assert_allclose(analytic, numeric, rtol=1e-4, atol=1e-6 * scale)
 
 
+# ===================================================================== DeZero's ops (issue 13)
+DEZERO = {
+    "sin": (ag.sin, -3, 3),
+    "cos": (ag.cos, -3, 3),
+    "leaky_relu": (lambda x: ag.leaky_relu(x, 0.1), -2, 2),
+    "clip": (lambda x: ag.clip(x, -0.8, 0.6), -2, 2),
+    "min": (lambda x: ag.min(x, axis=1), -2, 2),
+    "min_all": (ag.min, -2, 2),
+    "flatten": (lambda x: ag.flatten(x.reshape(3, 2, 2)) * np.arange(12.0).reshape(3, 4), -2, 2),
+}
+
+
+@pytest.mark.parametrize("name", DEZERO)
+def test_dezero_unary_ops_match_finite_differences(name):
+    f, low, high = DEZERO[name]
+    x = node(3, 4, low=low, high=high)
+    # away from kinks (leaky_relu at 0, clip at its bounds), where differences are meaningless
+    for kink in (0.0, -0.8, 0.6):
+        x.value[np.abs(x.value - kink) < 0.05] = 0.3
+    assert_gradcheck(f, x)
+
+
+@pytest.mark.parametrize("name", ["sin", "cos", "leaky_relu", "clip"])
+def test_dezero_unary_ops_on_python_floats(name):
+    f = DEZERO[name][0]
+    for value in (-1.3, 0.4, 1.7):
+        assert_gradcheck(f, Node(value))
+
+
+def test_dezero_op_values():
+    x = Node(np.array([[-2.0, 0.5], [3.0, -0.1]]))
+    np.testing.assert_allclose(ag.sin(x).value, np.sin(x.value))
+    np.testing.assert_allclose(ag.cos(x).value, np.cos(x.value))
+    np.testing.assert_allclose(ag.leaky_relu(x).value, [[-0.4, 0.5], [3.0, -0.02]])
+    np.testing.assert_allclose(ag.clip(x, -1.0, 1.0).value, [[-1.0, 0.5], [1.0, -0.1]])
+    np.testing.assert_allclose(ag.min(x, axis=0).value, [-2.0, -0.1])
+    assert ag.flatten(Node(np.ones((2, 3, 4)))).shape == (2, 12)
+    assert ag.mean_squared_error(x, np.zeros((2, 2))).value == pytest.approx(
+        (4 + 0.25 + 9 + 0.01) / 2)  # DeZero divides by len(x0), the number of rows
+    # the methods PyTorch has
+    np.testing.assert_allclose(x.sin().value, np.sin(x.value))
+    np.testing.assert_allclose(x.clip(-1, 1).value, ag.clip(x, -1, 1).value)
+    assert x.min().value == -2.0 and x.flatten().shape == (2, 2)
+
+
+def test_min_splits_gradient_among_ties():
+    x = Node(np.array([2.0, -1.0, -1.0]))
+    ag.min(x).backward()
+    np.testing.assert_array_equal(x.grad, [0, 0.5, 0.5])
+
+
+@pytest.mark.parametrize("shape", [(5, 1), (5,), (4, 3)])
+def test_mean_squared_error(shape):
+    x0, x1 = node(*shape), node(*shape)
+    assert_gradcheck(ag.mean_squared_error, x0, x1)
+    diff = x0.value - x1.value
+    assert ag.mean_squared_error(x0, x1).value == pytest.approx((diff ** 2).sum() / shape[0])
+
+
+@pytest.mark.parametrize("with_bias", [True, False])
+def test_linear(with_bias):
+    x, W, b = node(4, 3), node(3, 2), node(2)
+    f = (lambda x, W, b: ag.linear(x, W, b)) if with_bias else (lambda x, W, b: ag.linear(x, W))
+    assert_gradcheck(f, x, W, b)
+    expected = x.value @ W.value + (b.value if with_bias else 0)
+    np.testing.assert_allclose(f(x, W, b).value, expected)
+    data = Node(x.value, requires_grad=False)  # a data batch: no gradient computed for it
+    f(data, W, b).sum().backward()
+    assert data.grad is None
+    with pytest.raises(ValueError, match=r"linear: x has shape \(4, 3\) and W has shape \(2, 2\)"):
+        ag.linear(x, node(2, 2))
+
+
+def test_dropout_is_inverted_dropout_with_numpys_random_state():
+    x = node(50, 40)
+    np.random.seed(3)
+    y = ag.dropout(x, 0.4)
+    np.random.seed(3)
+    mask = np.random.rand(50, 40) > 0.4
+    np.testing.assert_allclose(y.value, x.value * mask / 0.6)
+    (y * 2.0).sum().backward()
+    np.testing.assert_allclose(x.grad, 2.0 * mask / 0.6)
+    assert abs(mask.mean() - 0.6) < 0.05
+    assert ag.dropout(x, 0.4, training=False) is x
+    np.random.seed(3)
+    assert_gradcheck(lambda x: ag.dropout(x, 0.4) * 1.0 if np.random.seed(3) is None else x, x)
+    with pytest.raises(ValueError, match=r"dropout: dropout_ratio must be in \[0, 1\)"):
+        ag.dropout(x, 1.0)
+
+
+def test_accuracy():
+    y = Node(np.array([[0.2, 0.8, 0.0], [0.1, 0.9, 0.0], [0.8, 0.1, 0.1]]))
+    acc = ag.accuracy(y, np.array([1, 2, 0]))
+    assert acc.value == pytest.approx(2 / 3) and not acc.requires_grad
+    assert ag.accuracy(y.value, np.array([[1], [1], [0]])).value == 1.0
+    with pytest.raises(ValueError, match="accuracy: scores have shape"):
+        ag.accuracy(y, np.array([1, 2]))
+
+
+def test_second_order_through_sin_cos_and_cross_entropy():
+    x = node(3, 4)
+    t = np.array([0, 3, 1])
+
+    def gsum(x):
+        y = ag.cross_entropy(x * 1.5, t) + (ag.sin(x) * ag.cos(x)).sum()
+        x.zero_grad()
+        y.backward(create_graph=True)  # CrossEntropy's create-graph branch runs here
+        g = x.grad
+        x.zero_grad()
+        return (g * g).sum()
+
+    gsum(x).backward()
+    analytic = x.grad
+    numeric = ag.numerical_gradient(lambda _: gsum(x).value, x.value, h=1e-5)
+    np.testing.assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-7)
+
+
+# ===================================================================== every op in float32
+F32 = {
+    "add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
+    "div": lambda a, b: a / (b * b + 0.5), "pow": lambda a, b: (a * a + 0.5) ** b,
+    "pow_const": lambda a, b: a ** 3, "rpow": lambda a, b: 2.0 ** a, "neg": lambda a, b: -a,
+    "matmul": lambda a, b: a @ b.T, "exp": lambda a, b: ag.exp(a),
+    "log": lambda a, b: ag.log(a * a + 0.5), "sqrt": lambda a, b: ag.sqrt(a * a + 0.5),
+    "sin": lambda a, b: ag.sin(a), "cos": lambda a, b: ag.cos(a), "tanh": lambda a, b: ag.tanh(a),
+    "sigmoid": lambda a, b: ag.sigmoid(a), "relu": lambda a, b: ag.relu(a),
+    "leaky_relu": lambda a, b: ag.leaky_relu(a), "clip": lambda a, b: ag.clip(a, -0.5, 0.5),
+    "sum": lambda a, b: ag.sum(a, axis=1), "mean": lambda a, b: ag.mean(a, axis=0),
+    "max": lambda a, b: ag.max(a, axis=1), "min": lambda a, b: ag.min(a),
+    "reshape": lambda a, b: a.reshape(-1), "flatten": lambda a, b: ag.flatten(a),
+    "transpose": lambda a, b: a.T, "broadcast_to": lambda a, b: ag.broadcast_to(a, (2, 3, 4)),
+    "sum_to": lambda a, b: ag.sum_to(a, (1, 4)), "getitem": lambda a, b: a[1, 2],
+    "linear": lambda a, b: ag.linear(a, b.T, b[:, 0]), "softmax": lambda a, b: ag.softmax(a),
+    "log_softmax": lambda a, b: ag.log_softmax(a, 0),
+    "cross_entropy": lambda a, b: ag.cross_entropy(a, np.array([0, 3, 1])),
+    "cross_entropy_onehot64": lambda a, b: ag.cross_entropy(a, np.eye(4)[[0, 3, 1]]),
+    "mse": lambda a, b: ag.mean_squared_error(a, b),
+    "dropout": lambda a, b: ag.dropout(a, 0.25),
+}
+
+
+@pytest.mark.parametrize("name", F32)
+def test_every_op_in_float32_gives_float32_values_and_gradients(name):
+    r = np.random.default_rng(1)
+    a64, b64 = r.uniform(-1.5, 1.5, (3, 4)), r.uniform(-1.5, 1.5, (4, 4))[:3]
+    a64[np.abs(a64) < 0.05] = 0.3  # away from the kinks of relu, leaky_relu
+    a64[np.abs(np.abs(a64) - 0.5) < 0.05] = 0.3  # and of clip
+    results = {}
+    for dtype in (np.float32, np.float64):
+        a, b = Node(a64.astype(dtype)), Node(b64.astype(dtype))
+        np.random.seed(0)  # the same dropout mask both times
+        y = F32[name](a, b)
+        w = np.random.default_rng(5).standard_normal(y.shape).astype(dtype)
+        (y * w).sum().backward()
+        assert y.dtype == dtype, (name, y.dtype)
+        for n in (a, b):
+            assert n.grad is None or n.grad.dtype == dtype, (name, n.grad.dtype)
+        results[dtype] = (y.value, a.grad, b.grad)
+    for got, want in zip(results[np.float32], results[np.float64]):
+        if want is not None:
+            np.testing.assert_allclose(got, want, rtol=2e-4, atol=2e-5)
+
+
+def test_float32_training_step_stays_float32():
+    from nn import SGD, TwoLayerNet
+
+    net = TwoLayerNet(6, 5, 3).astype(np.float32)
+    opt = SGD(net.parameters(), lr=0.1)
+    x = np.random.default_rng(0).random((4, 6), dtype=np.float32)
+    t = np.eye(3)[[0, 1, 2, 0]]  # float64 one-hot labels, as np.eye gives them
+    opt.zero_grad()
+    loss = net.loss(Node(x, requires_grad=False), t, train_flg=True)
+    loss.backward()
+    opt.step()
+    assert loss.dtype == np.float32
+    assert all(p.grad.dtype == np.float32 and p.value.dtype == np.float32
+               for p in net.parameters())
+
+
+# ===================================================================== errors name the op
+@pytest.mark.parametrize("call,error,message", [
+    (lambda x: ag.sum(x, axis=2), ValueError, r"sum: axis 2 is out of range for shape \(2, 3\)"),
+    (lambda x: ag.mean(x, axis=(0, 5)), ValueError, r"mean: axis 5 is out of range"),
+    (lambda x: ag.max(x, axis=-3), ValueError, r"max: axis -3 is out of range"),
+    (lambda x: ag.sum(x, axis="a"), TypeError, r"sum: axis must be"),
+    (lambda x: x[10], IndexError, r"getitem: index 10 does not fit shape \(2, 3\)"),
+    (lambda x: x.transpose((0, 0)), ValueError,
+     r"transpose: axes \(0, 0\) are not a permutation .* shape \(2, 3\)"),
+    (lambda x: x.reshape("a"), TypeError, r"reshape: shape must be an int or a tuple of ints"),
+    (lambda x: Node(np.ones(3)) ** np.ones(4), ValueError,
+     r"pow: shapes \(3,\) and \(4,\) cannot be broadcast"),
+    (lambda x: ag.sum_to(Node(np.ones(3)), (2, 3)), ValueError,
+     r"sum_to: cannot sum shape \(3,\) down to \(2, 3\)"),
+    (lambda x: ag.sum_to(Node(np.ones((1, 3))), (4, 3)), ValueError,
+     r"sum_to: cannot sum shape \(1, 3\) down to \(4, 3\)"),
+    (lambda x: ag.max(Node(np.ones(0))), ValueError, r"max: cannot take the maximum .*\(0,\)"),
+    (lambda x: ag.min(Node(np.ones((2, 0))), axis=1), ValueError, r"min: cannot take"),
+    (lambda x: ag.cross_entropy(x, np.array([["a", "b", "c"]] * 2)), TypeError,
+     r"cross_entropy: labels must be numbers, got an array of dtype <U1"),
+    (lambda x: ag.softmax(x, axis=4), ValueError, r"softmax: axis 4 is out of range"),
+    (lambda x: ag.clip(x, 1.0, 0.0), ValueError, r"clip: x_min 1.0 is greater than x_max"),
+])
+def test_bad_arguments_name_the_op(call, error, message):
+    with pytest.raises(error, match=message):
+        call(Node(np.ones((2, 3))))
+
+
+def test_power_overflow_gives_inf_like_multiplication():
+    x = Node(1e200)
+    y = x ** 2
+    assert y.value == math.inf == (x * x).value
+    y.backward()
+    assert x.grad == 2e200
+    z = Node(1e200) ** 3
+    z.backward()
+    assert z.value == math.inf and z.inputs[0].grad == math.inf
+    assert (Node(-1e200) ** 3).value == -math.inf
+
+
+def test_mean_of_an_empty_array_is_nan_with_an_empty_gradient():
+    x = Node(np.zeros((0, 3)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y = ag.mean(x)
+        y.backward()
+    assert math.isnan(y.value)
+    assert x.grad.shape == (0, 3)
+    z = ag.mean(x, axis=0)
+    z.backward(np.ones(3))
+    assert np.all(np.isnan(z.value))
