@@ -417,6 +417,14 @@ MESSAGES: dict[str, dict[str, str]] = {
     "op.batch_norm.term": {"en": "Batch Norm layer", "zh": "Batch Normalization 层"},
     "op.convolution.term": {"en": "Convolution layer", "zh": "卷积层"},
     "op.max_pool.term": {"en": "Pooling layer", "zh": "池化层"},
+    "op.sin.term": {"en": "sin node", "zh": "sin 节点"},
+    "op.cos.term": {"en": "cos node", "zh": "cos 节点"},
+    "op.min.term": {"en": "min node", "zh": "min 节点"},
+    "op.clip.term": {"en": "clip node", "zh": "clip 节点"},
+    "op.leaky_relu.term": {"en": "Leaky ReLU layer", "zh": "Leaky ReLU 层"},
+    "op.flatten.term": {"en": "flatten node", "zh": "flatten 节点"},
+    "op.linear.term": {"en": "linear node", "zh": "linear 节点"},
+    "op.mean_squared_error.term": {"en": "mean squared error", "zh": "均方误差"},
     # ------------------------------------------------------------ ops: what they do
     "op.add": {
         "en": "Add node: passes the upstream gradient to both inputs unchanged.",
@@ -534,8 +542,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "∂L/∂b 是 G 在批方向上的和。",
     },
     "op.dropout": {
-        "en": "Dropout: multiplies by a fixed 0/1 mask; dropped units get no gradient.",
-        "zh": "Dropout：乘以固定的 0/1 掩码；被删除的神经元得不到梯度。",
+        "en": "Dropout: multiplies by a fixed mask (0 for a dropped unit); dropped units get "
+        "no gradient.",
+        "zh": "Dropout：乘以固定的掩码（被删除的神经元为 0）；被删除的神经元得不到梯度。",
     },
     "op.batch_norm": {
         "en": "Batch Normalization: normalise with the batch's mean and variance, then scale "
@@ -549,6 +558,42 @@ MESSAGES: dict[str, dict[str, str]] = {
     "op.max_pool": {
         "en": "Max pooling: the maximum of each window; the gradient goes to the maximum.",
         "zh": "Max 池化：取每个窗口的最大值；导数只传给最大值所在的位置。",
+    },
+    "op.sin": {
+        "en": "Sine: local derivative cos x.",
+        "zh": "正弦：局部导数是 cos x。",
+    },
+    "op.cos": {
+        "en": "Cosine: local derivative −sin x.",
+        "zh": "余弦：局部导数是 −sin x。",
+    },
+    "op.min": {
+        "en": "Minimum: the gradient goes to the smallest element (shared among ties).",
+        "zh": "最小值：导数只传给最小的元素（并列时平分）。",
+    },
+    "op.clip": {
+        "en": "Clip: values are limited to [x_min, x_max]; the gradient passes only where x "
+        "was inside.",
+        "zh": "clip：把值限制在 [x_min, x_max] 之内；只有 x 在区间内的地方导数才传回。",
+    },
+    "op.leaky_relu": {
+        "en": "Leaky ReLU: like ReLU, but where the input was negative the gradient is "
+        "multiplied by a small slope instead of stopping.",
+        "zh": "Leaky ReLU：与 ReLU 类似，但输入为负的地方导数乘以一个小斜率，而不是变成 0。",
+    },
+    "op.flatten": {
+        "en": "Flatten: each sample becomes one row; the gradient is reshaped back.",
+        "zh": "flatten：把每个样本展平成一行；导数再变回原来的形状。",
+    },
+    "op.linear": {
+        "en": "Linear (DeZero's F.linear): Y = X·W + b; ∂L/∂X = G·Wᵀ, ∂L/∂W = Xᵀ·G, ∂L/∂b is "
+        "G summed over the batch.",
+        "zh": "linear（DeZero 的 F.linear）：Y = X·W + b；∂L/∂X = G·Wᵀ，∂L/∂W = Xᵀ·G，"
+        "∂L/∂b 是 G 在批方向上的和。",
+    },
+    "op.mean_squared_error": {
+        "en": "Mean squared error: Σ(x0 − x1)² / N; the gradient is 2(x0 − x1)/N.",
+        "zh": "均方误差：Σ(x0 − x1)² / N；导数是 2(x0 − x1)/N。",
     },
     # ------------------------------------------------------------ quiz (viz.quiz, exercises)
     "quiz.hint.local": {
