@@ -51,108 +51,76 @@ __all__ = [
     "topological_order",
 ]
 
-_ids = itertools.count()
 
+# --------------------------------------------------------------------- the chain rule
+# The backward pass in its plain form, first: the rest of this file records graphs, walks them
+# and runs a faster copy of this (`_backward_fast`).
+def _chain_rule(root: Node, seed: Any, create_graph: bool = False) -> Iterator[tuple]:
+    """Yield ``(node, ∂root/∂node, contributions to its inputs)``, each node after its consumers.
 
-# --------------------------------------------------------------------- modes (per thread)
-class _Mode(NamedTuple):
-    """What recording does right now; one immutable value per thread/context."""
-
-    grad_enabled: bool = True
-    anomaly: bool = False
-    scope: str | None = None
-
-
-#: The common case (recording, no anomaly checks, no scope). Every equal mode is this very object,
-#: so the hot path tests it with one ``is``.
-_PLAIN = _Mode()
-_mode = contextvars.ContextVar("graphgrad_mode", default=_PLAIN)
-_get_mode = _mode.get
-
-
-def _set_mode(**changes: Any) -> contextvars.Token:
-    new = _get_mode()._replace(**changes)
-    return _mode.set(_PLAIN if new == _PLAIN else new)
-
-
-class _Switch(contextlib.ContextDecorator):
-    """Change one field of the current thread's mode for a ``with`` block, then restore it.
-
-    A small class rather than a generator: layers enter a scope on every call, and this costs a
-    fraction of ``contextlib.contextmanager``'s overhead. As a decorator each call gets a fresh
-    switch (``_recreate_cm``), so recursion and threads never share one.
+    The whole algorithm: the gradient of a node is the sum, over the nodes that consumed it,
+    of their gradient times their local derivative (the chain rule). Visiting each node only
+    after all of its consumers means that sum is complete when the node is reached.
     """
-
-    __slots__ = ("field", "value", "_tokens")
-
-    def __init__(self, field: str, value: Any) -> None:
-        self.field, self.value = field, value
-        self._tokens: list[contextvars.Token] = []
-
-    def _recreate_cm(self) -> _Switch:
-        return type(self)(self.field, self.value)
-
-    def _new_value(self) -> Any:
-        return self.value
-
-    def __enter__(self) -> None:
-        self._tokens.append(_set_mode(**{self.field: self._new_value()}))
-
-    def __exit__(self, *exc: object) -> None:
-        _mode.reset(self._tokens.pop())
+    grads = {root: seed}
+    for node in _reachable(root):  # each node after all of its consumers
+        g = grads.pop(node, None)
+        if g is None:
+            continue
+        contributions = _contributions(node, g, create_graph) if node.op is not None else ()
+        yield node, g, contributions
+        for inp, c in zip(node.inputs, contributions):
+            if c is not None:  # add this contribution to the input's gradient
+                grads[inp] = c if inp not in grads else grads[inp] + c
 
 
-class _Scope(_Switch):
-    """A scope joins the enclosing one when it is entered: ``Net/Affine1``."""
+def _contributions(node: Node, g: Any, create_graph: bool = False) -> list:
+    """``g × ∂node/∂input`` for each input, fitted to its shape and dtype; None if not needed."""
+    op, inputs = node.op, node.inputs
+    needs = tuple([inp.requires_grad for inp in inputs])
+    if create_graph:
+        if not op.twice_differentiable:
+            raise NotImplementedError(
+                f"backward(create_graph=True): the op '{op.name}' has no recordable backward; "
+                f"higher-order gradients through it are not supported")
+        args = (as_node(g), node, node.ctx, *inputs)
+    else:
+        args = (g, node.value, node.ctx, *[inp.value for inp in inputs])
+    try:
+        if op.partial and False in needs:
+            raw = op.backward(*args, needs=needs)
+        else:
+            raw = op.backward(*args)
+        out = [_fit(c, inp) if need and c is not None else None
+               for inp, c, need in zip(inputs, raw, needs)]
+    except ZeroDivisionError:
+        raise _zero_division(node) from None
+    except _GradShapeError as exc:
+        raise _bad_grad(node, exc) from None
+    if _get_mode().anomaly:
+        for c in out:
+            if c is not None:
+                _check_finite(op, c, "backward")
+    return out
 
-    __slots__ = ()
 
-    def _new_value(self) -> str:
-        outer = _get_mode().scope
-        return self.value if outer is None else f"{outer}/{self.value}"
+def backward_reference(root: Node, seed: Any = None, *, create_graph: bool = False,
+                       retain_grad: bool = True) -> None:
+    """The backward pass as the chain rule states it: the plain version of ``Node.backward``.
 
-
-def no_grad() -> _Switch:
-    """Inside this block nothing is recorded: results are plain leaves (as ``torch.no_grad``).
-
-    Works as ``with no_grad():`` and as a decorator ``@no_grad()``. It is per thread: other
-    threads keep recording.
+    Used for ``create_graph=True`` and anomaly mode; ``backward_trace`` replays the same
+    `_chain_rule`. ``Node.backward`` otherwise runs `_backward_fast`, an optimisation of this
+    that a test shows to give bit-identical gradients.
     """
-    return _Switch("grad_enabled", False)
-
-
-def enable_grad() -> _Switch:
-    """Turn recording back on inside a ``no_grad()`` block."""
-    return _Switch("grad_enabled", True)
-
-
-def is_grad_enabled() -> bool:
-    """Whether operations are being recorded right now (in this thread)."""
-    return _get_mode().grad_enabled
-
-
-def is_anomaly_enabled() -> bool:
-    """Whether ``detect_anomaly()`` is active in this thread."""
-    return _get_mode().anomaly
-
-
-@contextlib.contextmanager
-def detect_anomaly() -> Iterator[None]:
-    """Check every forward value and backward gradient; name the first op that makes NaN/Inf.
-
-    Raises ``FloatingPointError("detect_anomaly: log produced NaN or Inf in its forward pass")``.
-    Slower, so only for debugging, as ``torch.autograd.detect_anomaly``.
-    """
-    with _Switch("anomaly", True), np.errstate(all="ignore"):
-        yield
-
-
-def scope(name: str) -> _Switch:
-    """Tag every node made inside with ``node.scope`` (e.g. "Affine1"), so viz can group a layer.
-
-    Nested scopes are joined with "/".
-    """
-    return _Scope("scope", str(name))
+    seed = _seed(root, seed, create_graph)
+    with _backward_lock, contextlib.ExitStack() as stack:
+        if not create_graph:
+            stack.enter_context(no_grad())
+        for node, g, _ in _chain_rule(root, seed, create_graph):
+            if node.op is None:  # a leaf: add this backward's gradient to what it had
+                node.grad = g if node.grad is None else node.grad + g
+            else:
+                node.grad = g if retain_grad or node is root else None
 
 
 # --------------------------------------------------------------------- ops
@@ -515,6 +483,162 @@ class Node:
         """log(softmax(x)) along `axis`, computed stably, see `autograd.log_softmax`."""
         return _ops.log_softmax(self, axis)
 
+# --------------------------------------------------------------------- the fast backward
+# Backward passes that write .grad take this lock: each uses the nodes' .grad slots for its
+# running sums, so two at once through a shared node would mix them. Re-entrant, so an op's
+# backward may itself call backward on a separate graph.
+_backward_lock = threading.RLock()
+
+def _backward_fast(root: Node, seed: Any, retain_grad: bool) -> None:
+    """`backward_reference` made fast, for the hot path of every training step.
+
+    The same visits, the same op calls and the same sums in the same order, so the gradients
+    are bit-identical (tests/autograd/test_node.py checks 300 random programs). What changes:
+    running sums live in each node's ``.grad`` slot instead of a dict (the walk clears
+    intermediates and sets leaves' old gradients aside, added back at the end), one- and
+    two-input ops are called without building argument tuples, and a Python-float
+    contribution to a Python-float input skips `_fit`.
+    """
+    order, kept = _reachable(root, reset=True)
+    if root.op is None and root.grad is not None:
+        kept.append((root, root.grad))
+    root.grad = seed
+    node = root
+    try:
+        for node in order:
+            op = node.op
+            g = node.grad
+            if op is None or g is None:
+                continue
+            if not retain_grad and node is not root:
+                node.grad = None
+            a, b = node._a, node._b
+            more = ()
+            if b is None:  # one input: it needs a gradient, or the node would not be recorded
+                (ga,) = op.backward(g, node.value, node.ctx, a.value)
+                gb = None
+            elif node._more:  # three or more inputs (Affine: x, W, b)
+                inputs = node.inputs
+                needs = tuple([inp.requires_grad for inp in inputs])
+                values = [inp.value for inp in inputs]
+                if op.partial and False in needs:
+                    ga, gb, *rest = op.backward(g, node.value, node.ctx, *values, needs=needs)
+                else:
+                    ga, gb, *rest = op.backward(g, node.value, node.ctx, *values)
+                more = list(zip(node._more, rest))[::-1]
+            elif not op.partial or (a.requires_grad and b.requires_grad):
+                ga, gb = op.backward(g, node.value, node.ctx, a.value, b.value)
+            else:
+                ga, gb = op.backward(g, node.value, node.ctx, a.value, b.value,
+                                     needs=(a.requires_grad, b.requires_grad))
+            inp, c = a, ga
+            while True:  # a's contribution, then b's, then any others', in input order
+                if c is not None and inp.requires_grad:
+                    if c.__class__ is not float or inp.value.__class__ is not float:
+                        c = _fit(c, inp)
+                    old = inp.grad  # add this contribution to the input's gradient
+                    inp.grad = c if old is None else old + c
+                if gb is not None:
+                    inp, c, gb = b, gb, None
+                elif more:
+                    inp, c = more.pop()
+                else:
+                    break
+    except ZeroDivisionError:
+        raise _zero_division(node) from None
+    except _GradShapeError as exc:
+        raise _bad_grad(node, exc) from None
+    finally:
+        for leaf, old in kept:  # leaves: the old gradient plus this backward's
+            leaf.grad = old if leaf.grad is None else old + leaf.grad
+
+
+def _seed(root: Node, grad: Any, create_graph: bool) -> Any:
+    """The starting gradient ∂root/∂root: 1, or `grad` checked against the root's shape."""
+    if not root.requires_grad:
+        raise RuntimeError(
+            "backward: this output does not require a gradient, so nothing was recorded: it "
+            "was computed under no_grad(), or only from inputs with requires_grad=False "
+            "(constants, detached nodes); make an input with Node(value) and compute again")
+    shape = np.shape(root.value)
+    if grad is None:
+        if np.size(root.value) != 1:
+            raise ValueError(
+                f"backward: the output has shape {shape}, so the starting gradient is "
+                f"ambiguous; pass grad= an array of shape {shape} (e.g. np.ones({shape})) or "
+                f"reduce the output to a scalar first, e.g. y.sum().backward()")
+        # NumPy float64 scalars (a loss from .sum()) are floats too; others keep their dtype
+        value = root.value
+        if isinstance(value, float):
+            return as_node(1.0) if create_graph else 1.0
+        seed: Any = np.ones_like(value) if value.__class__ is np.ndarray else value.dtype.type(1)
+        return as_node(seed) if create_graph else seed
+    elif grad.__class__ is Node and create_graph:
+        seed = grad  # a recorded seed: its own graph is differentiated too
+    else:
+        seed = _as_value(_data(grad), "backward grad")
+        if np.shape(seed) != shape:
+            raise ValueError(f"backward: grad has shape {np.shape(seed)} but the output has "
+                             f"shape {shape}; they must match")
+    if seed.__class__ is not Node and not isinstance(root.value, float):
+        seed = _fit(seed, root)  # the root's dtype: a float32 output gets a float32 seed
+    return as_node(seed) if create_graph else seed
+
+
+class _GradShapeError(ValueError):
+    """A backward function returned a gradient that does not fit its input (see `_bad_grad`)."""
+
+
+def _fit(g: Any, inp: Node) -> Any:
+    """Make a gradient fit the input it belongs to: its shape (undo broadcasting), its dtype.
+
+    Also makes sure a leaf owns its gradient array: never a read-only broadcast view.
+    """
+    value = inp.value
+    if g.__class__ is np.ndarray and value.__class__ is np.ndarray and g.shape == value.shape \
+            and g.dtype == value.dtype:  # the usual case: it fits already
+        return g.copy() if inp.op is None and g.base is not None else g
+    if value.__class__ is float:
+        if g.__class__ is Node:
+            return g if g.shape == () else _ops.sum_to(g, ())
+        return float(np.sum(g))  # a broadcast scalar's gradient sums over the copies
+    shape, dtype = np.shape(value), value.dtype
+    if g.__class__ is Node:
+        return g if g.shape == shape else _ops.sum_to(g, shape)
+    if g.__class__ is not np.ndarray:
+        g = np.asarray(g)  # a Python or NumPy scalar
+    if g.shape != shape:
+        try:
+            g = _ops.sum_to_array(g, shape)
+        except ValueError:
+            raise _GradShapeError(f"backward returned a gradient of shape {g.shape} for an "
+                                  f"input of shape {shape}") from None
+    if g.dtype != dtype:
+        g = g.astype(dtype)
+    elif inp.op is None and g.base is not None:
+        g = g.copy()
+    return g if value.__class__ is np.ndarray else g[()]  # a NumPy scalar input: a scalar
+
+
+def _bad_grad(node: Node, exc: Exception) -> ValueError:
+    return ValueError(f"{node.op.name}: {exc}")
+
+
+def _zero_division(node: Node) -> ZeroDivisionError:
+    # Python floats raise where NumPy would give inf: say which op it was
+    return ZeroDivisionError(f"{node.op.name}: division by zero in backward, computing the "
+                             f"local derivative (inputs: "
+                             f"{[_short(i.value, 30) for i in node.inputs]})")
+
+
+def _check_finite(op: type[Op], value: Any, phase: str) -> None:
+    data = _data(value)
+    if not np.all(np.isfinite(data)):
+        raise FloatingPointError(
+            f"detect_anomaly: {op.name} produced NaN or Inf in its {phase} pass "
+            f"(shape {np.shape(data)})")
+
+_ids = itertools.count()
 
 def _data(x: Any) -> Any:
     """The plain value of a Node, or x itself."""
@@ -523,7 +647,6 @@ def _data(x: Any) -> Any:
 
 _new = object.__new__
 _node_id = operator.attrgetter("id")
-
 
 # --------------------------------------------------------------------- making nodes
 def record(op: type[Op] | None, value: Any, a: Node | None = None, b: Node | None = None,
@@ -590,219 +713,6 @@ def _binary(op: type[Op], a: Any, b: Any) -> Node:
                                 f"{_short(b.value, 30)}); Python floats raise where NumPy "
                                 f"arrays give inf") from None
     return record(op, value, a, b)
-
-
-# --------------------------------------------------------------------- the backward pass
-# Backward passes that write .grad take this lock: each uses the nodes' .grad slots for its
-# running sums, so two at once through a shared node would mix them. Re-entrant, so an op's
-# backward may itself call backward on a separate graph.
-_backward_lock = threading.RLock()
-
-
-def backward_reference(root: Node, seed: Any = None, *, create_graph: bool = False,
-                       retain_grad: bool = True) -> None:
-    """The backward pass as the chain rule states it: the plain version of ``Node.backward``.
-
-    Used for ``create_graph=True`` and anomaly mode; ``backward_trace`` replays the same
-    `_chain_rule`. ``Node.backward`` otherwise runs `_backward_fast`, an optimisation of this
-    that a test shows to give bit-identical gradients.
-    """
-    seed = _seed(root, seed, create_graph)
-    with _backward_lock, contextlib.ExitStack() as stack:
-        if not create_graph:
-            stack.enter_context(no_grad())
-        for node, g, _ in _chain_rule(root, seed, create_graph):
-            if node.op is None:  # a leaf: add this backward's gradient to what it had
-                node.grad = g if node.grad is None else node.grad + g
-            else:
-                node.grad = g if retain_grad or node is root else None
-
-
-def _chain_rule(root: Node, seed: Any, create_graph: bool = False) -> Iterator[tuple]:
-    """Yield ``(node, ∂root/∂node, contributions to its inputs)``, each node after its consumers.
-
-    The whole algorithm: the gradient of a node is the sum, over the nodes that consumed it,
-    of their gradient times their local derivative (the chain rule). Visiting each node only
-    after all of its consumers means that sum is complete when the node is reached.
-    """
-    grads = {root: seed}
-    for node in _reachable(root):  # each node after all of its consumers
-        g = grads.pop(node, None)
-        if g is None:
-            continue
-        contributions = _contributions(node, g, create_graph) if node.op is not None else ()
-        yield node, g, contributions
-        for inp, c in zip(node.inputs, contributions):
-            if c is not None:  # add this contribution to the input's gradient
-                grads[inp] = c if inp not in grads else grads[inp] + c
-
-
-def _contributions(node: Node, g: Any, create_graph: bool = False) -> list:
-    """``g × ∂node/∂input`` for each input, fitted to its shape and dtype; None if not needed."""
-    op, inputs = node.op, node.inputs
-    needs = tuple([inp.requires_grad for inp in inputs])
-    if create_graph:
-        if not op.twice_differentiable:
-            raise NotImplementedError(
-                f"backward(create_graph=True): the op '{op.name}' has no recordable backward; "
-                f"higher-order gradients through it are not supported")
-        args = (as_node(g), node, node.ctx, *inputs)
-    else:
-        args = (g, node.value, node.ctx, *[inp.value for inp in inputs])
-    try:
-        if op.partial and False in needs:
-            raw = op.backward(*args, needs=needs)
-        else:
-            raw = op.backward(*args)
-        out = [_fit(c, inp) if need and c is not None else None
-               for inp, c, need in zip(inputs, raw, needs)]
-    except ZeroDivisionError:
-        raise _zero_division(node) from None
-    except _GradShapeError as exc:
-        raise _bad_grad(node, exc) from None
-    if _get_mode().anomaly:
-        for c in out:
-            if c is not None:
-                _check_finite(op, c, "backward")
-    return out
-
-
-def _backward_fast(root: Node, seed: Any, retain_grad: bool) -> None:
-    """`backward_reference` made fast, for the hot path of every training step.
-
-    The same visits, the same op calls and the same sums in the same order, so the gradients
-    are bit-identical (tests/autograd/test_node.py checks 300 random programs). What changes:
-    running sums live in each node's ``.grad`` slot instead of a dict (the walk clears
-    intermediates and sets leaves' old gradients aside, added back at the end), one- and
-    two-input ops are called without building argument tuples, and a Python-float
-    contribution to a Python-float input skips `_fit`.
-    """
-    order, kept = _reachable(root, reset=True)
-    if root.op is None and root.grad is not None:
-        kept.append((root, root.grad))
-    root.grad = seed
-    node = root
-    try:
-        for node in order:
-            op = node.op
-            g = node.grad
-            if op is None or g is None:
-                continue
-            if not retain_grad and node is not root:
-                node.grad = None
-            a, b = node._a, node._b
-            more = ()
-            if b is None:  # one input: it needs a gradient, or the node would not be recorded
-                (ga,) = op.backward(g, node.value, node.ctx, a.value)
-                gb = None
-            elif node._more:
-                ga, gb, *rest = _contributions(node, g)
-                more = list(zip(node._more, rest))[::-1]
-            elif not op.partial or (a.requires_grad and b.requires_grad):
-                ga, gb = op.backward(g, node.value, node.ctx, a.value, b.value)
-            else:
-                ga, gb = op.backward(g, node.value, node.ctx, a.value, b.value,
-                                     needs=(a.requires_grad, b.requires_grad))
-            inp, c = a, ga
-            while True:  # a's contribution, then b's, then any others', in input order
-                if c is not None and inp.requires_grad:
-                    if c.__class__ is not float or inp.value.__class__ is not float:
-                        c = _fit(c, inp)
-                    old = inp.grad  # add this contribution to the input's gradient
-                    inp.grad = c if old is None else old + c
-                if gb is not None:
-                    inp, c, gb = b, gb, None
-                elif more:
-                    inp, c = more.pop()
-                else:
-                    break
-    except ZeroDivisionError:
-        raise _zero_division(node) from None
-    except _GradShapeError as exc:
-        raise _bad_grad(node, exc) from None
-    finally:
-        for leaf, old in kept:  # leaves: the old gradient plus this backward's
-            leaf.grad = old if leaf.grad is None else old + leaf.grad
-
-
-def _seed(root: Node, grad: Any, create_graph: bool) -> Any:
-    """The starting gradient ∂root/∂root: 1, or `grad` checked against the root's shape."""
-    if not root.requires_grad:
-        raise RuntimeError(
-            "backward: this output does not require a gradient, so nothing was recorded: it "
-            "was computed under no_grad(), or only from inputs with requires_grad=False "
-            "(constants, detached nodes); make an input with Node(value) and compute again")
-    shape = np.shape(root.value)
-    if grad is None:
-        if np.size(root.value) != 1:
-            raise ValueError(
-                f"backward: the output has shape {shape}, so the starting gradient is "
-                f"ambiguous; pass grad= an array of shape {shape} (e.g. np.ones({shape})) or "
-                f"reduce the output to a scalar first, e.g. y.sum().backward()")
-        # NumPy float64 scalars (a loss from .sum()) are floats too; others keep their dtype
-        seed: Any = 1.0 if isinstance(root.value, float) else np.ones_like(root.value)
-    elif grad.__class__ is Node and create_graph:
-        seed = grad  # a recorded seed: its own graph is differentiated too
-    else:
-        seed = _as_value(_data(grad), "backward grad")
-        if np.shape(seed) != shape:
-            raise ValueError(f"backward: grad has shape {np.shape(seed)} but the output has "
-                             f"shape {shape}; they must match")
-    if seed.__class__ is not Node and not isinstance(root.value, float):
-        seed = _fit(seed, root)  # the root's dtype: a float32 output gets a float32 seed
-    return as_node(seed) if create_graph else seed
-
-
-class _GradShapeError(ValueError):
-    """A backward function returned a gradient that does not fit its input (see `_bad_grad`)."""
-
-
-def _fit(g: Any, inp: Node) -> Any:
-    """Make a gradient fit the input it belongs to: its shape (undo broadcasting), its dtype.
-
-    Also makes sure a leaf owns its gradient array: never a read-only broadcast view.
-    """
-    value = inp.value
-    if value.__class__ is float:
-        if g.__class__ is Node:
-            return g if g.shape == () else _ops.sum_to(g, ())
-        return float(np.sum(g))  # a broadcast scalar's gradient sums over the copies
-    shape, dtype = np.shape(value), value.dtype
-    if g.__class__ is Node:
-        return g if g.shape == shape else _ops.sum_to(g, shape)
-    if g.__class__ is not np.ndarray:
-        g = np.asarray(g)  # a Python or NumPy scalar
-    if g.shape != shape:
-        try:
-            g = _ops.sum_to_array(g, shape)
-        except ValueError:
-            raise _GradShapeError(f"backward returned a gradient of shape {g.shape} for an "
-                                  f"input of shape {shape}") from None
-    if g.dtype != dtype:
-        g = g.astype(dtype)
-    elif inp.op is None and g.base is not None:
-        g = g.copy()
-    return g if value.__class__ is np.ndarray else g[()]  # a NumPy scalar input: a scalar
-
-
-def _bad_grad(node: Node, exc: Exception) -> ValueError:
-    return ValueError(f"{node.op.name}: {exc}")
-
-
-def _zero_division(node: Node) -> ZeroDivisionError:
-    # Python floats raise where NumPy would give inf: say which op it was
-    return ZeroDivisionError(f"{node.op.name}: division by zero in backward, computing the "
-                             f"local derivative (inputs: "
-                             f"{[_short(i.value, 30) for i in node.inputs]})")
-
-
-def _check_finite(op: type[Op], value: Any, phase: str) -> None:
-    data = _data(value)
-    if not np.all(np.isfinite(data)):
-        raise FloatingPointError(
-            f"detect_anomaly: {op.name} produced NaN or Inf in its {phase} pass "
-            f"(shape {np.shape(data)})")
-
 
 # --------------------------------------------------------------------- graph walks
 _marks = itertools.count(1)
@@ -915,5 +825,118 @@ def backward_trace(root: Node, grad: Any = None) -> list[Step]:
 
 
 # ops imports Node from this module; imported last so the operators above can call it.
+
+# --------------------------------------------------------------------- modes (per thread)
+class _Mode(NamedTuple):
+    """What recording does right now; one immutable value per thread/context."""
+
+    grad_enabled: bool = True
+    anomaly: bool = False
+    scope: str | None = None
+
+
+#: The common case (recording, no anomaly checks, no scope). Every equal mode is this very object,
+#: so the hot path tests it with one ``is``.
+_PLAIN = _Mode()
+_mode = contextvars.ContextVar("graphgrad_mode", default=_PLAIN)
+_get_mode = _mode.get
+
+
+_next_modes: dict[tuple, _Mode] = {}
+
+
+def _set_mode(field: str, value: Any) -> contextvars.Token:
+    """Set one field of this thread's mode; returns the token that restores the old mode."""
+    mode = _get_mode()
+    key = (mode, field, value)
+    new = _next_modes.get(key)
+    if new is None:  # work it out once (NamedTuple._replace is slow); scopes are few
+        new = mode._replace(**{field: value})
+        new = _PLAIN if new == _PLAIN else new
+        if len(_next_modes) > 10_000:
+            _next_modes.clear()
+        _next_modes[key] = new
+    return _mode.set(new)
+
+
+class _Switch(contextlib.ContextDecorator):
+    """Change one field of the current thread's mode for a ``with`` block, then restore it.
+
+    A small class rather than a generator: layers enter a scope on every call, and this costs a
+    fraction of ``contextlib.contextmanager``'s overhead. As a decorator each call gets a fresh
+    switch (``_recreate_cm``), so recursion and threads never share one.
+    """
+
+    __slots__ = ("field", "value", "_tokens")
+
+    def __init__(self, field: str, value: Any) -> None:
+        self.field, self.value = field, value
+        self._tokens: list[contextvars.Token] = []
+
+    def _recreate_cm(self) -> _Switch:
+        return type(self)(self.field, self.value)
+
+    def _new_value(self) -> Any:
+        return self.value
+
+    def __enter__(self) -> None:
+        self._tokens.append(_set_mode(self.field, self._new_value()))
+
+    def __exit__(self, *exc: object) -> None:
+        _mode.reset(self._tokens.pop())
+
+
+class _Scope(_Switch):
+    """A scope joins the enclosing one when it is entered: ``Net/Affine1``."""
+
+    __slots__ = ()
+
+    def _new_value(self) -> str:
+        outer = _get_mode().scope
+        return self.value if outer is None else f"{outer}/{self.value}"
+
+
+def no_grad() -> _Switch:
+    """Inside this block nothing is recorded: results are plain leaves (as ``torch.no_grad``).
+
+    Works as ``with no_grad():`` and as a decorator ``@no_grad()``. It is per thread: other
+    threads keep recording.
+    """
+    return _Switch("grad_enabled", False)
+
+
+def enable_grad() -> _Switch:
+    """Turn recording back on inside a ``no_grad()`` block."""
+    return _Switch("grad_enabled", True)
+
+
+def is_grad_enabled() -> bool:
+    """Whether operations are being recorded right now (in this thread)."""
+    return _get_mode().grad_enabled
+
+
+def is_anomaly_enabled() -> bool:
+    """Whether ``detect_anomaly()`` is active in this thread."""
+    return _get_mode().anomaly
+
+
+@contextlib.contextmanager
+def detect_anomaly() -> Iterator[None]:
+    """Check every forward value and backward gradient; name the first op that makes NaN/Inf.
+
+    Raises ``FloatingPointError("detect_anomaly: log produced NaN or Inf in its forward pass")``.
+    Slower, so only for debugging, as ``torch.autograd.detect_anomaly``.
+    """
+    with _Switch("anomaly", True), np.errstate(all="ignore"):
+        yield
+
+
+def scope(name: str) -> _Switch:
+    """Tag every node made inside with ``node.scope`` (e.g. "Affine1"), so viz can group a layer.
+
+    Nested scopes are joined with "/".
+    """
+    return _Scope("scope", str(name))
+
 from autograd import ops as _ops  # noqa: E402
 from autograd.ops import _short  # noqa: E402
