@@ -26,6 +26,8 @@ from pathlib import Path
 
 from autograd.files import write_bytes
 
+from .fonts import warn_if_missing
+
 __all__ = [
     "FORMATS",
     "GraphvizNotFoundError",
@@ -111,6 +113,8 @@ def dot_to_bytes(dot: str, fmt: str, *, dpi: float | None = None) -> bytes:
     if dpi is not None and fmt in BITMAPS:
         args.append(f"-Gdpi={float(dpi):g}")
     which = backend()
+    if which is not None:
+        warn_if_missing(dot, fmt)  # Chinese text and no CJK font: one warning with the fix
     if which == "pygraphviz":
         import pygraphviz
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .fonts import font_stack
 from .labels import dot_string, html_text
 from .layout import GraphLayout, LayoutCluster, LayoutEdge, LayoutNode, check_root, layout_of
 from .options import Options
@@ -199,7 +200,10 @@ def layout_to_dot(layout: GraphLayout) -> str:
     for e in layout.edges:
         lines.append(_edge_stmt(e, bool(layout.clusters) and e.head in side))
     lines.append("}")
-    return "\n".join(lines) + "\n"
+    text = "\n".join(lines) + "\n"
+    # Chinese names or captions: the CJK fonts after DejaVu (see viz.fonts)
+    font = font_stack(FONT, text)
+    return text if font == FONT else text.replace(f'fontname="{FONT}"', f'fontname="{font}"')
 
 
 def to_dot(root: Any, **options: Any) -> str:

@@ -379,11 +379,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     # ------------------------------------------------------------ fonts
     "font.missing_cjk": {
         "en": "no CJK font found for the Chinese text in this picture (looked for {fonts}); "
-        "Graphviz will draw each character as an empty box. Install one, e.g. on Debian/Ubuntu: "
-        "`sudo apt-get install fonts-noto-cjk` (Noto Sans CJK), then draw again.",
+        "Graphviz will draw each character as a box with its hex code. Install one, e.g. on "
+        "Debian/Ubuntu: `sudo apt-get install fonts-noto-cjk` (Noto Sans CJK), then draw again.",
         "zh": "没有找到可以显示这张图中中文的 CJK 字体（查找了 {fonts}）；Graphviz 会把每个汉字"
-        "画成空框。请先安装一种，例如 Debian/Ubuntu 上：`sudo apt-get install fonts-noto-cjk`"
-        "（Noto Sans CJK），然后重新绘图。",
+        "画成带十六进制编码的方框。请先安装一种，例如 Debian/Ubuntu 上："
+        "`sudo apt-get install fonts-noto-cjk`（Noto Sans CJK），然后重新绘图。",
     },
     # ------------------------------------------------------------ ops: the book's names
     "op.add.term": {"en": "add node", "zh": "加法节点"},
