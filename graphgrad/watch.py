@@ -10,10 +10,10 @@ is accepted.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
+from autograd.files import check_writable
 from nn.playground import ACTIVATIONS, OPTIMIZERS
 from nn.toy import DATASETS
 
@@ -106,25 +106,11 @@ def _fail(message: str) -> int:
     return 2
 
 
-def _writable(path: Path) -> str | None:
-    """Why `path` cannot be written, or None when it can."""
-    if path.is_dir():
-        return f"-o {path}: is a folder; give a file name such as {path / 'watch.html'}"
-    folder = path.parent
-    while not folder.exists():
-        folder = folder.parent
-    if not folder.is_dir():
-        return f"-o {path}: {folder} is a file, not a folder"
-    if not os.access(folder, os.W_OK):
-        return f"-o {path}: cannot write into {folder}"
-    return None
-
-
 def run(args: argparse.Namespace) -> int:
     """Run ``graphgrad watch`` with parsed arguments; returns the exit status."""
-    problem = _writable(args.output)
+    problem = check_writable(args.output)
     if problem:
-        return _fail(problem)
+        return _fail(f"-o {args.output}: {problem}")
     from viz.messages import message
     from viz.watch import summary_line, watch
 

@@ -44,4 +44,4 @@ def test_output_path_is_checked_before_training(tmp_path, capsys):
     assert main(["watch", "-o", str(tmp_path)]) == 2
     assert "is a folder" in capsys.readouterr().err
     assert main(["watch", "-o", str(blocker / "page.html")]) == 2
-    assert "is a file, not a folder" in capsys.readouterr().err
+    assert "is a file, so" in capsys.readouterr().err
