@@ -29,7 +29,7 @@ from autograd import Node
 from autograd.files import write_bytes
 from nn.playground import Run, record
 
-from .backends import dot_to_bytes
+from .backends import dot_to_svg
 from .dot import layout_to_dot
 from .html import _asset, _csp, _json_for_script
 from .labels import format_number
@@ -126,8 +126,7 @@ def _example_data(run: Run, examples: list[int]) -> tuple[str, dict[str, Any]]:
             per_example.append([strings(text) for e in layout.edges for text in (e.value, e.grad)])
         labels.append(per_example)
     assert first is not None
-    svg = dot_to_bytes(layout_to_dot(first), "svg").decode("utf-8")
-    svg = svg[svg.index("<svg"):]
+    svg = dot_to_svg(layout_to_dot(first), inline=True)
     return svg, {"edges": [e.id for e in first.edges], "strings": strings.items,
                  "labels": labels, "pred": preds}
 
