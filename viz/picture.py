@@ -39,7 +39,29 @@ def render(root: Any, path: str | Path, **options: Any) -> Path:
     return Drawing(layout_of(root, opts), dpi=opts.dpi).render(path)
 
 
-class Drawing:
+class DotPicture:
+    """What every picture made from DOT text can do: give its SVG, show inline, be saved.
+
+    A subclass provides ``source`` (the DOT text) and ``dpi`` (pixels per inch of a PNG).
+    """
+
+    source: str
+    dpi: float | None
+
+    def svg(self, inline: bool = False) -> str:
+        """The SVG text (needs a renderer, see :func:`viz.backend`)."""
+        return dot_to_svg(self.source, inline)
+
+    def _repr_svg_(self) -> str:
+        # Jupyter's inline display hook.
+        return self.svg(inline=True)
+
+    def render(self, path: str | Path) -> Path:
+        """Save as ``.png``/``.svg``/``.pdf``/``.dot`` (by suffix); returns the path."""
+        return write_dot(self.source, path, dpi=self.dpi)
+
+
+class Drawing(DotPicture):
     """A drawn graph: shows itself inline in Jupyter, and can be saved.
 
     Attributes:
@@ -52,18 +74,6 @@ class Drawing:
         self.layout = layout
         self.source = layout_to_dot(layout)
         self.dpi = dpi
-
-    def svg(self, inline: bool = False) -> str:
-        """The SVG text (needs a renderer)."""
-        return dot_to_svg(self.source, inline)
-
-    def _repr_svg_(self) -> str:
-        # Jupyter's inline display hook.
-        return self.svg(inline=True)
-
-    def render(self, path: str | Path) -> Path:
-        """Save as ``.png``/``.svg``/``.pdf``/``.dot`` (by suffix); returns the path."""
-        return write_dot(self.source, path, dpi=self.dpi)
 
     def __repr__(self) -> str:
         return f"<viz.Drawing: {len(self.layout.nodes)} nodes, {len(self.layout.edges)} edges>"

@@ -19,18 +19,19 @@ from typing import Any, overload
 
 from autograd.files import atomic_write
 
-from .backends import dot_to_bytes, dot_to_svg, write_dot
+from .backends import dot_to_bytes
 from .dot import layout_to_dot
 from .layout import GraphLayout, LayoutEdge
 from .messages import message
 from .options import Options
+from .picture import DotPicture
 from .trace import EdgeUpdate, ReplayStep, replay
 
 __all__ = ["BackwardSteps", "Frame", "backward_steps"]
 
 
 @dataclasses.dataclass(frozen=True)
-class Frame:
+class Frame(DotPicture):
     """One picture of the backward pass.
 
     Attributes:
@@ -49,17 +50,6 @@ class Frame:
     def source(self) -> str:
         """DOT text of this frame."""
         return layout_to_dot(self.layout)
-
-    def svg(self, inline: bool = False) -> str:
-        """SVG text of this frame (needs a renderer, see :func:`viz.backend`)."""
-        return dot_to_svg(self.source, inline)
-
-    def _repr_svg_(self) -> str:
-        return self.svg(inline=True)
-
-    def render(self, path: str | Path) -> Path:
-        """Save this frame as ``.png``/``.svg``/``.pdf``/``.dot``."""
-        return write_dot(self.source, path, dpi=self.dpi)
 
 
 class BackwardSteps(Sequence[Frame]):
