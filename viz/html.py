@@ -238,6 +238,26 @@ def _csp(script: str) -> str:
     )
 
 
+def page_head(title: str, script: str, style: str, generator: str, lang: str = "en") -> str:
+    """The start of a self-contained page, up to ``<body>``: its policy, title and style.
+
+    `title` is escaped here; `script` is the page's one script, allowed by its hash.
+    """
+    return f"""<!DOCTYPE html>
+<html lang="{lang}">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{html.escape(_csp(script))}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="graphgrad {generator}">
+<title>{html.escape(title)}</title>
+<style>
+{style}</style>
+</head>
+<body>
+"""
+
+
 def _page(data: dict[str, Any], svg: str) -> str:
     script = _asset("explorer.js")
     style = _asset("explorer.css")
@@ -246,19 +266,7 @@ def _page(data: dict[str, Any], svg: str) -> str:
         style += _asset("quiz.css")
     title = html.escape(data["title"])
     note = html.escape(data["note"])
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="{html.escape(_csp(script))}">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="graphgrad viz.to_html">
-<title>{title}</title>
-<style>
-{style}</style>
-</head>
-<body>
-<header class="gg-header">
+    return page_head(data["title"], script, style, "viz.to_html") + f"""<header class="gg-header">
 <h1>{title}</h1>
 <p class="gg-note"{"" if note else " hidden"}>{note}</p>
 </header>

@@ -31,7 +31,7 @@ from nn.playground import Run, record
 
 from .backends import dot_to_svg
 from .dot import layout_to_dot
-from .html import _asset, _csp, _json_for_script
+from .html import _asset, _json_for_script, page_head
 from .labels import format_number
 from .layout import build_layout
 from .messages import check_lang, message, messages_for
@@ -203,19 +203,9 @@ def _page(data: dict[str, Any], svg: str, lang: str | None) -> str:
              f"{cfg['optimizer']} lr {cfg['lr']:g} · {cfg['steps']} steps")
     summary = html.escape(message("watch.summary", shown, train=data["final"]["train_acc"],
                                   test=data["final"]["test_acc"]))
-    return f"""<!DOCTYPE html>
-<html lang="{"zh-CN" if shown == "zh" else "en"}">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="{html.escape(_csp(script))}">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="graphgrad viz.watch">
-<title>{head}</title>
-<style>
-{style}</style>
-</head>
-<body>
-<header class="gg-header">
+    page_lang = "zh-CN" if shown == "zh" else "en"
+    return page_head(message("watch.title", shown), script, style, "viz.watch",
+                     page_lang) + f"""<header class="gg-header">
 <h1 data-msg="watch.title">{head}</h1>
 <p class="gg-setup">{html.escape(setup)}</p>
 <p id="gg-summary" class="gg-summary">{summary}</p>
