@@ -3,7 +3,11 @@
 Each test below is one script of ``oreilly-japan/deep-learning-from-scratch`` (ch05, ch06, ch07)
 with only its imports changed to graphgrad's, and its iteration counts shortened so it runs in
 seconds (the shortening is listed in ``data/book_figures.json`` under ``_meta``). The calls, their
-order and the names are the script's; plotting is left out. After ``np.random.seed(SEED)`` the
+order and the names are the script's; plotting is left out. Where several scripts write out the
+same loop (the mini-batch loop of train_neuralnet.py, batch_norm_test.py and
+overfit_weight_decay.py; the loss loop of optimizer_compare_mnist.py and weight_init_compare.py),
+the loop is written once below (``minibatch_loop``, ``_compare_mnist_losses``) and makes the
+scripts' calls in the scripts' order. After ``np.random.seed(SEED)`` the
 numbers are compared with figures recorded once from the book's own code, run under the same
 seed with the same shortening, and kept in ``data/book_figures.json`` (the book's code is not in
 this project; only its figures are).
@@ -131,6 +135,39 @@ def epoch_lines(stdout: str) -> list[str]:
     return [line for line in stdout.splitlines() if not line.startswith("train loss:")]
 
 
+def minibatch_loop(x_train: np.ndarray, batch_size: int, step: Callable[[np.ndarray], None],
+                   evaluate: Callable[[], None], iters_num: int = 1000000000,
+                   max_epochs: int | None = None) -> None:
+    """The scripts' hand-written mini-batch loop, call for call: each iteration draws
+    ``np.random.choice(train_size, batch_size)`` and passes the index to `step`; at each
+    epoch's first iteration it calls `evaluate`, and stops after `max_epochs` such calls
+    (train_neuralnet.py instead runs a fixed `iters_num`)."""
+    train_size = x_train.shape[0]
+    iter_per_epoch = max(train_size / batch_size, 1)
+    epoch_cnt = 0
+    for i in range(iters_num):
+        batch_mask = np.random.choice(train_size, batch_size)
+        step(batch_mask)
+        if i % iter_per_epoch == 0:
+            evaluate()
+            epoch_cnt += 1
+            if max_epochs is not None and epoch_cnt >= max_epochs:
+                break
+
+
+def sgd_steps(networks: tuple, optimizer: Any, x_train: np.ndarray,
+              t_train: np.ndarray) -> Callable[[np.ndarray], None]:
+    """One step of batch_norm_test.py / overfit_weight_decay.py: ``gradient`` and ``update``
+    for each network in turn on the same batch."""
+    def step(batch_mask: np.ndarray) -> None:
+        x_batch = x_train[batch_mask]
+        t_batch = t_train[batch_mask]
+        for network in networks:
+            grads = network.gradient(x_batch, t_batch)
+            optimizer.update(network.params, grads)
+    return step
+
+
 @pytest.fixture(autouse=True)
 def _seeded() -> None:
     np.random.seed(SEED)  # as the recording did before running each script
@@ -192,17 +229,35 @@ def test_ch05_buy_apple_orange():
         715, 2.2, 110, 3.3000000000000003, 165, 650]
 
 
-def test_ch05_gradient_check(load_mnist):
-    fig = FIGURES["ch05/gradient_check"]
+# gradient_check.py (ch05) and batch_norm_gradient_check.py (ch06) are one script with another
+# network, batch size and order of the two gradient calls
+GRADIENT_CHECKS = {
+    "ch05/gradient_check": (
+        lambda: TwoLayerNet(input_size=784, hidden_size=10, output_size=10),  # book: 50
+        3, False),
+    "ch06/batch_norm_gradient_check": (
+        lambda: MultiLayerNetExtend(input_size=784, hidden_size_list=[10, 10], output_size=10,
+                                    use_batchnorm=True),  # book: [100, 100]
+        1, True),
+}
+
+
+@pytest.mark.parametrize("script", list(GRADIENT_CHECKS))
+def test_gradient_check_scripts(load_mnist, script):
+    fig = FIGURES[script]
+    make_network, batch, backprop_first = GRADIENT_CHECKS[script]
     (x_train, t_train), (x_test, t_test) = load_mnist(normalize=True, one_hot_label=True)
 
-    network = TwoLayerNet(input_size=784, hidden_size=10, output_size=10)  # book: 50
+    network = make_network()
 
-    x_batch = x_train[:3]
-    t_batch = t_train[:3]
+    x_batch = x_train[:batch]
+    t_batch = t_train[:batch]
 
+    if backprop_first:
+        grad_backprop = network.gradient(x_batch, t_batch)
     grad_numerical = network.numerical_gradient(x_batch, t_batch)
-    grad_backprop = network.gradient(x_batch, t_batch)
+    if not backprop_first:
+        grad_backprop = network.gradient(x_batch, t_batch)
 
     assert_gradient_check(grad_numerical, grad_backprop, fig, num_atol=1e-5)
 
@@ -214,7 +269,6 @@ def test_ch05_train_neuralnet(load_mnist):
     network = TwoLayerNet(input_size=784, hidden_size=50, output_size=10)
 
     iters_num = 601  # book: 10000
-    train_size = x_train.shape[0]
     batch_size = 100
     learning_rate = 0.1
 
@@ -223,10 +277,7 @@ def test_ch05_train_neuralnet(load_mnist):
     test_acc_list = []
     book_form = []
 
-    iter_per_epoch = max(train_size / batch_size, 1)
-
-    for i in range(iters_num):
-        batch_mask = np.random.choice(train_size, batch_size)
+    def step(batch_mask):
         x_batch = x_train[batch_mask]
         t_batch = t_train[batch_mask]
 
@@ -239,11 +290,11 @@ def test_ch05_train_neuralnet(load_mnist):
         train_loss_list.append(loss)
         book_form.append(book_loss(loss, network.lastLayer))
 
-        if i % iter_per_epoch == 0:
-            train_acc = network.accuracy(x_train, t_train)
-            test_acc = network.accuracy(x_test, t_test)
-            train_acc_list.append(train_acc)
-            test_acc_list.append(test_acc)
+    def evaluate():
+        train_acc_list.append(network.accuracy(x_train, t_train))
+        test_acc_list.append(network.accuracy(x_test, t_test))
+
+    minibatch_loop(x_train, batch_size, step, evaluate, iters_num=iters_num)
 
     assert train_acc_list == fig["train_acc_list"] and test_acc_list == fig["test_acc_list"]
     assert_losses(book_form, train_loss_list, fig["train_loss_list"])
@@ -251,31 +302,13 @@ def test_ch05_train_neuralnet(load_mnist):
 
 
 # ===================================================================== chapter 6
-def test_ch06_batch_norm_gradient_check(load_mnist):
-    fig = FIGURES["ch06/batch_norm_gradient_check"]
-    (x_train, t_train), (x_test, t_test) = load_mnist(normalize=True, one_hot_label=True)
-
-    network = MultiLayerNetExtend(input_size=784, hidden_size_list=[10, 10], output_size=10,
-                                  use_batchnorm=True)  # book: [100, 100]
-
-    x_batch = x_train[:1]
-    t_batch = t_train[:1]
-
-    grad_backprop = network.gradient(x_batch, t_batch)
-    grad_numerical = network.numerical_gradient(x_batch, t_batch)
-
-    assert_gradient_check(grad_numerical, grad_backprop, fig, num_atol=1e-5)
-
-
 def test_ch06_batch_norm_test(load_mnist):
     fig = FIGURES["ch06/batch_norm_test"]
     (x_train, t_train), (x_test, t_test) = load_mnist(normalize=True)
 
-    x_train = x_train[:1000]
-    t_train = t_train[:1000]
+    x_train, t_train = x_train[:1000], t_train[:1000]  # the script: two lines
 
     max_epochs = 2  # book: 20
-    train_size = x_train.shape[0]
     batch_size = 100
     learning_rate = 0.01
 
@@ -290,27 +323,12 @@ def test_ch06_batch_norm_test(load_mnist):
         train_acc_list = []
         bn_train_acc_list = []
 
-        iter_per_epoch = max(train_size / batch_size, 1)
-        epoch_cnt = 0
+        def evaluate():
+            train_acc_list.append(network.accuracy(x_train, t_train))
+            bn_train_acc_list.append(bn_network.accuracy(x_train, t_train))
 
-        for i in range(1000000000):
-            batch_mask = np.random.choice(train_size, batch_size)
-            x_batch = x_train[batch_mask]
-            t_batch = t_train[batch_mask]
-
-            for _network in (bn_network, network):
-                grads = _network.gradient(x_batch, t_batch)
-                optimizer.update(_network.params, grads)
-
-            if i % iter_per_epoch == 0:
-                train_acc = network.accuracy(x_train, t_train)
-                bn_train_acc = bn_network.accuracy(x_train, t_train)
-                train_acc_list.append(train_acc)
-                bn_train_acc_list.append(bn_train_acc)
-
-                epoch_cnt += 1
-                if epoch_cnt >= max_epochs:
-                    break
+        minibatch_loop(x_train, batch_size, sgd_steps((bn_network, network), optimizer, x_train,
+                                                      t_train), evaluate, max_epochs=max_epochs)
 
         return train_acc_list, bn_train_acc_list
 
@@ -328,8 +346,7 @@ def test_ch06_hyperparameter_optimization(load_mnist):
     fig = FIGURES["ch06/hyperparameter_optimization"]
     (x_train, t_train), (x_test, t_test) = load_mnist(normalize=True)
 
-    x_train = x_train[:500]
-    t_train = t_train[:500]
+    x_train, t_train = x_train[:500], t_train[:500]  # the script: two lines
 
     validation_rate = 0.20
     validation_num = int(x_train.shape[0] * validation_rate)
@@ -365,11 +382,15 @@ def test_ch06_hyperparameter_optimization(load_mnist):
     assert results_val == fig["results_val"] and results_train == fig["results_train"]
 
 
-def _compare_mnist_losses(load_mnist, networks, optimizers, keys, max_iterations, batch_size,
-                          fig):
-    """The training loop shared by optimizer_compare_mnist.py and weight_init_compare.py."""
+def _compare_mnist_losses(load_mnist, networks, optimizers, keys, fig):
+    """The data, sizes and training loop shared by optimizer_compare_mnist.py and
+    weight_init_compare.py."""
     (x_train, t_train), (x_test, t_test) = load_mnist(normalize=True)
+
     train_size = x_train.shape[0]
+    batch_size = 128
+    max_iterations = 101  # book: 2000
+
     train_loss = {key: [] for key in keys}
     book_form = {key: [] for key in keys}
     for i in range(max_iterations):
@@ -398,11 +419,6 @@ def _compare_mnist_losses(load_mnist, networks, optimizers, keys, max_iterations
 
 def test_ch06_optimizer_compare_mnist(load_mnist):
     fig = FIGURES["ch06/optimizer_compare_mnist"]
-    (x_train, t_train), (x_test, t_test) = load_mnist(normalize=True)
-
-    train_size = x_train.shape[0]
-    batch_size = 128
-    max_iterations = 101  # book: 2000
 
     optimizers = {}
     optimizers['SGD'] = SGD()
@@ -416,9 +432,7 @@ def test_ch06_optimizer_compare_mnist(load_mnist):
             input_size=784, hidden_size_list=[100, 100, 100, 100],
             output_size=10)
 
-    assert train_size == 60000
-    _compare_mnist_losses(load_mnist, networks, optimizers, list(optimizers), max_iterations,
-                          batch_size, fig)
+    _compare_mnist_losses(load_mnist, networks, optimizers, list(optimizers), fig)
 
 
 def test_ch06_optimizer_compare_naive():
@@ -460,8 +474,7 @@ def test_ch06_overfit_dropout(capsys, load_mnist):
     fig = FIGURES["ch06/overfit_dropout"]
     (x_train, t_train), (x_test, t_test) = load_mnist(normalize=True)
 
-    x_train = x_train[:300]
-    t_train = t_train[:300]
+    x_train, t_train = x_train[:300], t_train[:300]  # the script: two lines
 
     use_dropout = True
     dropout_ratio = 0.2
@@ -489,8 +502,7 @@ def test_ch06_overfit_weight_decay(load_mnist):
     fig = FIGURES["ch06/overfit_weight_decay"]
     (x_train, t_train), (x_test, t_test) = load_mnist(normalize=True)
 
-    x_train = x_train[:300]
-    t_train = t_train[:300]
+    x_train, t_train = x_train[:300], t_train[:300]  # the script: two lines
 
     weight_decay_lambda = 0.1
 
@@ -499,32 +511,17 @@ def test_ch06_overfit_weight_decay(load_mnist):
     optimizer = SGD(lr=0.01)
 
     max_epochs = 6  # book: 201
-    train_size = x_train.shape[0]
     batch_size = 100
 
     train_acc_list = []
     test_acc_list = []
 
-    iter_per_epoch = max(train_size / batch_size, 1)
-    epoch_cnt = 0
+    def evaluate():
+        train_acc_list.append(network.accuracy(x_train, t_train))
+        test_acc_list.append(network.accuracy(x_test, t_test))
 
-    for i in range(1000000000):
-        batch_mask = np.random.choice(train_size, batch_size)
-        x_batch = x_train[batch_mask]
-        t_batch = t_train[batch_mask]
-
-        grads = network.gradient(x_batch, t_batch)
-        optimizer.update(network.params, grads)
-
-        if i % iter_per_epoch == 0:
-            train_acc = network.accuracy(x_train, t_train)
-            test_acc = network.accuracy(x_test, t_test)
-            train_acc_list.append(train_acc)
-            test_acc_list.append(test_acc)
-
-            epoch_cnt += 1
-            if epoch_cnt >= max_epochs:
-                break
+    minibatch_loop(x_train, batch_size, sgd_steps((network,), optimizer, x_train, t_train),
+                   evaluate, max_epochs=max_epochs)
 
     assert train_acc_list == fig["train_acc_list"] and test_acc_list == fig["test_acc_list"]
     assert_params(network.params, fig["params"])
@@ -560,11 +557,6 @@ def test_ch06_weight_init_activation_histogram():
 
 def test_ch06_weight_init_compare(load_mnist):
     fig = FIGURES["ch06/weight_init_compare"]
-    (x_train, t_train), (x_test, t_test) = load_mnist(normalize=True)
-
-    train_size = x_train.shape[0]
-    batch_size = 128
-    max_iterations = 101  # book: 2000
 
     weight_init_types = {'std=0.01': 0.01, 'Xavier': 'sigmoid', 'He': 'relu'}
     optimizer = SGD(lr=0.01)
@@ -574,9 +566,8 @@ def test_ch06_weight_init_compare(load_mnist):
         networks[key] = MultiLayerNet(input_size=784, hidden_size_list=[100, 100, 100, 100],
                                       output_size=10, weight_init_std=weight_type)
 
-    assert train_size == 60000
     _compare_mnist_losses(load_mnist, networks, dict.fromkeys(weight_init_types, optimizer),
-                          list(weight_init_types), max_iterations, batch_size, fig)
+                          list(weight_init_types), fig)
 
 
 # ===================================================================== chapter 7
