@@ -298,6 +298,8 @@ EXPLORE_SUFFIXES = (".html", ".htm", ".png", ".svg", ".pdf", ".dot", ".gv")
 
 
 def _explore_arguments(p: argparse.ArgumentParser) -> None:
+    from viz.messages import LANGS
+
     p.add_argument("expression", metavar="EXPR", help="the expression, e.g. \"(a*b + c)*d\"")
     p.add_argument("-o", "--output", type=Path, default=Path("graph.html"), metavar="FILE",
                    help="page.html (default graph.html), or a picture: .png/.svg/.pdf/.dot")
@@ -311,12 +313,18 @@ def _explore_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiz", action="store_true",
                    help="quiz mode (.html only): gradients start hidden, the learner types each "
                    "one, with hints after a wrong answer and a score at the end")
+    p.add_argument("--lang", choices=LANGS, default=None,
+                   help="language the page opens in: en or zh (中文); its 中文 / English switch "
+                   "changes it (default: the browser's language)")
 
 
 def _explore_check(args: argparse.Namespace) -> None:
     check_output(args.output, "-o", EXPLORE_SUFFIXES)
     if args.quiz and args.output.suffix.lower() not in (".html", ".htm"):
         raise UsageError(f"--quiz writes a page: use -o with .html or .htm, "
+                         f"not {args.output.name}")
+    if args.lang and args.output.suffix.lower() not in (".html", ".htm"):
+        raise UsageError(f"--lang sets the language of a page: use -o with .html or .htm, "
                          f"not {args.output.name}")
 
 
@@ -325,7 +333,7 @@ def _explore_run(args: argparse.Namespace) -> int:
 
     return expr.explore_command(args.expression, args.output, args.values, name=args.name,
                                 precision=args.precision, max_nodes=args.max_nodes,
-                                quiz=args.quiz)
+                                quiz=args.quiz, lang=args.lang)
 
 
 register(Command(
@@ -338,7 +346,9 @@ register(Command(
     '  graphgrad explore "(apple*apple_num + orange*orange_num)*tax" -o page.html \\\n'
     "      --set apple=100 apple_num=2 orange=150 orange_num=3 tax=1.1\n"
     '  graphgrad explore "tanh(x*w + b)" -o neuron.png --set x=0.5 w=-2 b=1\n'
-    '  graphgrad explore "x*w + b" -o quiz.html --quiz --set x=2 w=3 b=1',
+    '  graphgrad explore "x*w + b" -o quiz.html --quiz --set x=2 w=3 b=1\n'
+    '  graphgrad explore "apple*apple_num*tax" -o apple.html --lang zh \\\n'
+    "      --set apple=100 apple_num=2 tax=1.1",
     arguments=_explore_arguments, check=_explore_check, run=_explore_run,
 ))
 

@@ -309,12 +309,13 @@ def explore_command(
     precision: int = 4,
     max_nodes: int | None = None,
     quiz: bool = False,
+    lang: str | None = None,
 ) -> int:
     """``graphgrad explore``: build, backpropagate, write a page (``.html``) or a picture.
 
     ``max_nodes``: ``None`` for viz's default, ``0`` for no limit. ``quiz``: write the page in
-    quiz mode, and keep the gradients off the terminal too. Returns the exit status; errors
-    are printed to stderr.
+    quiz mode, and keep the gradients off the terminal too. ``lang``: the language the page
+    opens in (``None``: the browser's). Returns the exit status; errors are printed to stderr.
     """
     import viz  # only this subcommand needs viz (and Graphviz)
     from viz.backends import FORMATS
@@ -334,7 +335,7 @@ def explore_command(
         root, leaves = build_graph(expression, parse_assignments(assignments), name=name)
         root.backward()
         if suffix in PAGE_SUFFIXES:
-            viz.to_html(root, output, quiz=quiz, **options)
+            viz.to_html(root, output, quiz=quiz, lang=lang, **options)
         else:
             viz.render(root, output, **options)
     except (ExpressionError, ValueError, TypeError) as err:

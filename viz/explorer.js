@@ -6,20 +6,62 @@
 
   var data = JSON.parse(document.getElementById("gg-data").textContent);
   var svg = document.querySelector("#gg-graph svg");
-  // A step inside the folded part of a big graph comes as its op symbol alone (see
-  // viz/html.py); it gets the same one-line caption the frames show.
-  function expand(steps, template) {
-    return steps.map(function (s, i) {
-      if (typeof s !== "string") return s;
-      var line = template.replace("{k}", String(i + 1)).replace("{n}", String(steps.length))
-        .replace("{symbol}", function () { return s; });
-      return { unit: "folded", lines: [line], up: [], set: [], contrib: [], sums: [], show: [] };
+
+  // ------------------------------------------------------------------ language
+  // Every word comes from viz/messages.py: data.messages holds the catalogue's entries the
+  // page words itself with; a step, node or title holds its texts in the page's language and,
+  // under i18n, what differs in the other. The page opens in viz.to_html(lang=...), else in
+  // the first of the browser's preferred languages that is Chinese or English.
+  var MESSAGES = data.messages;
+  function browserLang() {
+    var wanted = navigator.languages && navigator.languages.length ? navigator.languages
+      : [navigator.language || "en"];
+    for (var i = 0; i < wanted.length; i++) {
+      var tag = String(wanted[i]).toLowerCase();
+      if (tag === "zh" || tag.indexOf("zh-") === 0) return "zh";
+      if (tag === "en" || tag.indexOf("en-") === 0) return "en";
+    }
+    return "en";
+  }
+  var lang = data.lang || browserLang();
+
+  // the catalogue's text `key` in the current language, its {fields} filled in
+  function t(key, fields) {
+    var entry = MESSAGES[key];
+    var text = entry ? entry[lang] : key;
+    return text.replace(/\{(\w+)\}/g, function (m, name) {
+      return fields && fields[name] !== undefined ? String(fields[name]) : m;
     });
   }
-  var F = expand(data.forward.steps, data.folded.forward);
-  var B = expand(data.backward.steps, data.folded.backward);
+
+  // field `name` of a step, a node or the page, in the current language
+  function tr(obj, name) {
+    var own = obj.i18n && obj.i18n[lang];
+    return own && own[name] !== undefined ? own[name] : obj[name];
+  }
+
+  // A step inside the folded part of a big graph comes as its op symbol alone (see
+  // viz/html.py); it gets the same one-line caption the frames show.
+  function expand(steps, key) {
+    return steps.map(function (s, i) {
+      if (typeof s !== "string") return s;
+      return { unit: "folded", folded: { key: key, k: i + 1, n: steps.length, symbol: s },
+               up: [], set: [], contrib: [], sums: [], show: [] };
+    });
+  }
+  var F = expand(data.forward.steps, "caption.folded_forward");
+  var B = expand(data.backward.steps, "caption.folded_backward");
   var nodes = data.nodes;
   var GRAD_FILL = data.grad_color;
+
+  function linesOf(step) {
+    return step.folded ? [t(step.folded.key, step.folded)] : tr(step, "lines");
+  }
+  var KIND_KEYS = {
+    "operation": "panel.kind_operation", "parameter": "panel.kind_parameter",
+    "input / constant": "panel.kind_input", "output": "panel.kind_output",
+    "scope": "panel.kind_scope", "folded": "panel.kind_folded"
+  };
 
   // ------------------------------------------------------------------ elements of the SVG
   var elements = new Map();
@@ -155,30 +197,28 @@
     if (mode === "backward") {
       if (k === 0) {
         showCaption(B.length
-          ? ["Step 0/" + B.length + ": the forward pass is done, no gradient computed yet.",
-             "Step forward (→) to run backward one node at a time, from the output back."]
-          : ["This graph has no operation to backpropagate through."]);
+          ? [t("caption.backward_start", { n: B.length }), t("caption.backward_start_hint")]
+          : [t("caption.backward_none")]);
       } else {
         var s = B[k - 1];
         mark(s.unit, "gg-active");
         for (var i = 0; i < s.up.length; i++) mark(s.up[i], "gg-up");
         for (var j = 0; j < s.contrib.length; j++) mark(s.contrib[j], "gg-contrib");
         for (var n = 0; n < s.sums.length; n++) mark(s.sums[n], "gg-sum");
-        showCaption(s.lines);
+        showCaption(linesOf(s));
       }
     } else if (k === 0) {
-      showCaption(["Forward step 0/" + F.length + ": only the inputs are known.",
-                   "Step forward (→) to compute one operation at a time."]);
+      showCaption([t("caption.forward_start", { n: F.length }), t("caption.forward_start_hint")]);
     } else {
       var f = F[k - 1];
       mark(f.unit, "gg-active");
       for (var m = 0; m < f.show.length; m++) mark(f.show[m], "gg-forward");
-      showCaption(f.lines);
+      showCaption(linesOf(f));
     }
     slider.max = String(last());
     slider.value = String(k);
-    counter.textContent = (mode === "backward" ? "backward step " : "forward step ") + k +
-      " / " + last();
+    counter.textContent = t(mode === "backward" ? "explorer.counter_backward"
+      : "explorer.counter_forward", { k: k, n: last() });
     modeButtons.forward.setAttribute("aria-pressed", String(mode === "forward"));
     modeButtons.backward.setAttribute("aria-pressed", String(mode === "backward"));
     if (selected) showPanel(selected);
@@ -414,9 +454,9 @@
       row(dl, term, s.text);
       return;
     }
-    row(dl, term, "shape " + s.shape + ", " + s.dtype);
-    row(dl, "", s.values);
-    if (s.min !== undefined) row(dl, "", "min " + s.min + "   max " + s.max + "   mean " + s.mean);
+    row(dl, term, t("panel.shape", { shape: s.shape, dtype: s.dtype }));
+    row(dl, "", s.empty ? t("panel.empty") : s.values);
+    if (s.min !== undefined) row(dl, "", t("panel.stats", { min: s.min, max: s.max, mean: s.mean }));
   }
 
   function gradientAt(info, k) {
@@ -431,34 +471,40 @@
     if (!info) return;
     var frag = document.createDocumentFragment();
     var h = document.createElement("h2");
-    h.textContent = info.title;
+    h.textContent = tr(info, "title");
     frag.appendChild(h);
     var kind = document.createElement("p");
     kind.className = "gg-kind";
-    kind.textContent = info.kind + (info.op ? " · " + info.op + " (" + info.symbol + ")" : "") +
-      (info.scope ? " · scope " + info.scope : "");
+    kind.textContent = (KIND_KEYS[info.kind] ? t(KIND_KEYS[info.kind]) : info.kind) +
+      (info.op ? " · " + tr(info, "op") + " (" + info.symbol + ")" : "") +
+      (info.scope ? " · " + t("panel.scope", { scope: info.scope }) : "");
     frag.appendChild(kind);
     var dl = document.createElement("dl");
-    row(dl, "formula", info.formula);
-    row(dl, "local derivative", info.derivative);
-    row(dl, "inputs", info.inputs && info.inputs.join(", "));
+    var inputs = tr(info, "inputs");
+    row(dl, t("panel.formula"), info.formula);
+    row(dl, t("panel.derivative"), info.derivative);
+    row(dl, t("panel.inputs"), inputs && inputs.join(", "));
     row(dl, "", info.detail);
     if (info.value) {
-      if (mode === "forward" && info.computed_at > fstep) row(dl, "value", "not computed yet");
-      else summaryRows(dl, "value", info.value);
+      if (mode === "forward" && info.computed_at > fstep) {
+        row(dl, t("panel.value"), t("panel.not_yet"));
+      } else {
+        summaryRows(dl, t("panel.value"), info.value);
+      }
     }
     if (info.value !== undefined) {
       var shownStep = panelLimit === null ? bstep : Math.min(bstep, panelLimit);
       var g = gradientAt(info, mode === "backward" ? shownStep : 0);
-      if (g) summaryRows(dl, "gradient", g);
-      else if (!info.requires_grad) row(dl, "gradient", "none (requires_grad=False)");
-      else row(dl, "gradient", "not computed yet");
+      if (g) summaryRows(dl, t("panel.gradient"), g);
+      else if (!info.requires_grad) row(dl, t("panel.gradient"), t("panel.no_grad"));
+      else row(dl, t("panel.gradient"), t("panel.not_yet"));
     }
     frag.appendChild(dl);
-    if (info.doc) {
+    var docText = tr(info, "doc");
+    if (docText) {
       var doc = document.createElement("p");
       doc.className = "gg-doc";
-      doc.textContent = info.doc;
+      doc.textContent = docText;
       frag.appendChild(doc);
     }
     panel.replaceChildren(frag);
@@ -473,6 +519,46 @@
     var e = el(id);
     if (e) e.classList.add("gg-selected");
     showPanel(id);
+  }
+
+  // ------------------------------------------------------------------ switching language
+  var langButtons = document.querySelectorAll(".gg-lang button");
+
+  // Every word on the page in the current language; the numbers, the step, the selected node
+  // and the view stay as they are.
+  function applyLang() {
+    document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
+    var i, els = document.querySelectorAll("[data-msg]");
+    for (i = 0; i < els.length; i++) els[i].textContent = t(els[i].getAttribute("data-msg"));
+    els = document.querySelectorAll("[data-msg-title]");
+    for (i = 0; i < els.length; i++) els[i].title = t(els[i].getAttribute("data-msg-title"));
+    els = document.querySelectorAll("[data-msg-label]");
+    for (i = 0; i < els.length; i++) {
+      els[i].setAttribute("aria-label", t(els[i].getAttribute("data-msg-label")));
+    }
+    document.title = tr(data, "title");
+    document.getElementById("gg-title").textContent = document.title;
+    var note = document.getElementById("gg-note");
+    note.textContent = tr(data, "note");
+    note.hidden = !note.textContent;
+    // words drawn inside the picture: the unnamed output marker and the folded box
+    for (var id in data.svg_text) {
+      var texts = el(id) ? el(id).getElementsByTagName("text") : [];
+      if (texts.length === 1) texts[0].textContent = data.svg_text[id][lang];
+    }
+    for (i = 0; i < langButtons.length; i++) {
+      langButtons[i].setAttribute("aria-pressed",
+        String(langButtons[i].getAttribute("data-lang") === lang));
+    }
+    bboxCache.clear(); // a translated word can change a box's size
+    decorate();
+  }
+
+  function setLang(l) {
+    if (l !== lang && MESSAGES["explorer.forward"][l] !== undefined) {
+      lang = l;
+      applyLang();
+    }
   }
 
   // ------------------------------------------------------------------ wiring
@@ -569,6 +655,9 @@
     onClick("gg-prev", function () { go(current() - 1); });
     onClick("gg-next", function () { go(current() + 1); });
     onClick("gg-last", function () { go(last()); });
+    Array.prototype.forEach.call(langButtons, function (b) {
+      b.addEventListener("click", function () { setLang(b.getAttribute("data-lang")); });
+    });
     modeButtons.forward.addEventListener("click", function () { setMode("forward"); });
     modeButtons.backward.addEventListener("click", function () { setMode("backward"); });
     slider.addEventListener("input", function () { go(parseInt(slider.value, 10)); });
@@ -588,7 +677,7 @@
       else return;
       ev.preventDefault();
     });
-    decorate();
+    applyLang();
   }
 
   init();
@@ -597,11 +686,13 @@
     go: go,
     setMode: setMode,
     select: select,
+    setLang: setLang,
+    lang: function () { return lang; },
     state: function () { return { mode: mode, step: current(), last: last() }; },
     // for the quiz (viz/quiz.js): hooks into the stepping, the arrows and the panel
     onChange: function (fn) { listeners.push(fn); },
     setGrad: setGrad,
-    stepLines: function (k) { return B[k - 1] ? B[k - 1].lines.slice() : []; },
+    stepLines: function (k) { return B[k - 1] ? linesOf(B[k - 1]).slice() : []; },
     setPanelLimit: function (n) {
       if (n === panelLimit) return;
       panelLimit = n;

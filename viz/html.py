@@ -17,6 +17,12 @@ onerror=alert(1)>`` is shown as those characters and nothing else.
 The steps come from :func:`autograd.backward_trace` (the engine's own order, the same as
 :func:`viz.backward_steps`); step 0 is the forward pass alone. In Jupyter, ``viz.explore(root)``
 shows the same page inline.
+
+Every word of the page is in English and Chinese, from :mod:`viz.messages`: the texts of the
+page's opening language sit in the data as they are, the other language's beside them under
+``i18n``, and the page's own labels ship as the catalogue's entries. A 中文 / English switch
+changes the words and leaves the numbers and the current step alone. The opening language is
+``lang=``, else the browser's preferred one.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ import hashlib
 import html
 import inspect
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -40,10 +46,10 @@ from .backends import dot_to_svg
 from .dot import GRAD_COLOR, layout_to_dot
 from .labels import _plain, display_name, format_number, shape_text
 from .layout import op_symbol
-from .messages import MESSAGES, message
+from .messages import LANGS, check_lang, message, messages_for, op_description, op_term
 from .options import Options
 from .quiz import page_data as quiz_page_data
-from .text import local_derivatives, plain_doc
+from .text import Names, local_derivatives, plain_doc
 from .trace import Replay, replay
 
 __all__ = ["Explorer", "explore", "to_html"]
@@ -84,7 +90,8 @@ def _summary(value: Any, precision: int) -> dict[str, Any] | None:
         return {"text": format_number(float(arr), digits)}
     out: dict[str, Any] = {"shape": shape_text(arr.shape), "dtype": str(arr.dtype)}
     if arr.size == 0:
-        out["values"] = "(empty)"
+        out["values"] = message("panel.empty")
+        out["empty"] = True  # the script words it in the page's language
         return out
     flat = arr.ravel()
     shown = ", ".join(format_number(float(v), digits) for v in flat[:PANEL_VALUES])
@@ -102,6 +109,19 @@ def _op_doc(op: Any) -> str:
     return inspect.cleandoc(doc) if doc else ""
 
 
+def _texts(make: Callable[[str], dict[str, Any]], lang: str) -> dict[str, Any]:
+    """The texts ``make(lang)`` for the page's language, and under ``i18n`` those of every
+    other language that differ (a name or a number is the same in both: it is stored once)."""
+    own = make(lang)
+    i18n = {}
+    for other in LANGS:
+        if other != lang:
+            diff = {k: v for k, v in make(other).items() if v != own.get(k)}
+            if diff:
+                i18n[other] = diff
+    return {**own, "i18n": i18n} if i18n else own
+
+
 def _backward_json(rp: Replay) -> list[dict[str, Any] | str]:
     """Per backward step: the caption, what to highlight, and the arrow labels that change.
 
@@ -109,22 +129,19 @@ def _backward_json(rp: Replay) -> list[dict[str, Any] | str]:
     writes its one-line caption from ``caption.folded_backward``, so the page grows with the
     drawn nodes, not with the folded ones.
     """
+    captions = {lang: rp.backward_captions(lang) for lang in LANGS}
     return [
-        op_symbol(s.step.node.op) if _folded(s.unit, s.updates, s.up) else
+        op_symbol(s.step.node.op) if s.hidden else
         {
             "unit": s.unit,
-            "lines": list(s.lines),
+            **_texts(lambda lang, i=i: {"lines": list(captions[lang][i])}, rp.names.lang),
             "up": list(s.up),
             "set": [[u.edge, u.grad, u.before] for u in s.updates],
             "contrib": list(s.contrib),
             "sums": list(s.sums),
         }
-        for s in rp.steps
+        for i, s in enumerate(rp.steps)
     ]
-
-
-def _folded(unit: str, *drawn: Any) -> bool:
-    return unit == "folded" and not any(drawn)
 
 
 def _forward_json(rp: Replay) -> tuple[list[dict[str, Any] | str], dict[int, int]]:
@@ -133,19 +150,33 @@ def _forward_json(rp: Replay) -> tuple[list[dict[str, Any] | str], dict[int, int
     for e in rp.layout.edges:
         leaving.setdefault(e.tail_node, []).append(e.id)
     computed_at: dict[int, int] = {n.id: 0 for n in rp.order if n.op is None}
+    captions = {lang: [lines for _, lines in rp.forward_lines(lang)] for lang in LANGS}
     steps = []
-    for j, (node, lines) in enumerate(rp.forward_lines(), start=1):
+    for j, node in enumerate((n for n in rp.order if n.op is not None), start=1):
         computed_at[node.id] = j
         unit, show = rp.layout.units[node.id], leaving.get(node.id, [])
-        steps.append(op_symbol(node.op) if _folded(unit, show) else
-                     {"unit": unit, "lines": lines, "show": show})
+        steps.append(op_symbol(node.op) if unit == "folded" and not show else
+                     {"unit": unit,
+                      **_texts(lambda lang, j=j: {"lines": captions[lang][j - 1]},
+                               rp.names.lang),
+                      "show": show})
     return steps, computed_at
+
+
+def _op_texts(op: Any, lang: str) -> dict[str, str]:
+    """An op's name and description in `lang`: in English its own name and docstring, in
+    Chinese the book's term (乘法节点) and the catalogue's description."""
+    doc = plain_doc(_op_doc(op)) or op_description(op, "en")
+    if lang == "en":
+        return {"op": str(getattr(op, "name", op_symbol(op))), "doc": doc}
+    return {"op": op_term(op, lang), "doc": op_description(op, lang, fallback=doc)}
 
 
 def _node_info(rp: Replay, computed_at: Mapping[int, int]) -> dict[str, dict[str, Any]]:
     """What the side panel shows for each drawn element, keyed by its SVG id."""
     precision = rp.options.precision
-    layout, names = rp.layout, rp.names
+    layout, names, lang = rp.layout, rp.names, rp.names.lang
+    names_in: dict[str, Names] = {code: rp.names_in(code) for code in LANGS}
     history = {i: [[k, _summary(g, precision)] for k, g in h] for i, h in rp.history.items()}
     step_of = {s.step.node.id: s.step for s in rp.steps}
     info: dict[str, dict[str, Any]] = {}
@@ -155,7 +186,6 @@ def _node_info(rp: Replay, computed_at: Mapping[int, int]) -> dict[str, dict[str
             continue
         op = node.op
         entry: dict[str, Any] = {
-            "title": names[node],
             "value": _summary(node.value, precision),
             "grad": history.get(node.id, []),
             "requires_grad": bool(node.requires_grad),
@@ -164,31 +194,40 @@ def _node_info(rp: Replay, computed_at: Mapping[int, int]) -> dict[str, dict[str
         }
         if op is None:
             entry["kind"] = "parameter" if node.requires_grad else "input / constant"
+            entry.update(_texts(lambda code, node=node: {"title": names_in[code][node]}, lang))
         else:
             step = step_of.get(node.id)
             local = local_derivatives(step, names) if step is not None else []
             entry.update(
                 kind="operation",
-                op=str(getattr(op, "name", op_symbol(op))),
                 symbol=op_symbol(op),
                 formula=str(getattr(op, "formula", "")),
                 derivative="\n".join(local) or str(getattr(op, "derivative", "")),
-                doc=plain_doc(_op_doc(op)),
-                inputs=[names[x] for x in node.inputs],
             )
+            entry.update(_texts(lambda code, node=node: {
+                "title": names_in[code][node],
+                **_op_texts(node.op, code),
+                "inputs": [names_in[code][x] for x in node.inputs],
+            }, lang))
         info[unit] = entry
     root = rp.root
+    words = _svg_words(rp)
     for n in layout.nodes:
         if n.id not in info and n.node_id is not None:  # a shared leaf drawn once per use
             info[n.id] = info[layout.units[n.node_id]]
-        elif n.kind in ("scope", "folded"):
+        elif n.kind == "scope":  # the scope's name is the user's; its detail is the layout's
             info[n.id] = {"title": n.label, "kind": n.kind, "detail": n.detail, "doc": n.tooltip}
+        elif n.kind == "folded":
+            info[n.id] = {"kind": n.kind, "detail": n.detail, **_texts(lambda code: {
+                "title": words["folded"][code],
+                "doc": message("picture.folded_tooltip", code, n=layout.folded_nodes,
+                               max_nodes=rp.options.max_nodes)}, lang)}
         elif n.kind == "output":
             info[n.id] = {
-                "title": n.label,
+                **_texts(lambda code, n=n: {
+                    "title": words["output"][code] if "output" in words else n.label,
+                    "doc": message("panel.output_doc", code)}, lang),
                 "kind": "output",
-                "doc": "The output of the graph. Backward starts here with the seed gradient "
-                "∂output/∂output (1 for a scalar).",
                 "value": _summary(root.value, precision),
                 "grad": history.get(root.id, [])[:1],
                 "requires_grad": True,
@@ -197,8 +236,30 @@ def _node_info(rp: Replay, computed_at: Mapping[int, int]) -> dict[str, dict[str
     return info
 
 
-def _page_parts(rp: Replay, title: str | None) -> tuple[dict[str, Any], str]:
-    """The page's JSON data and its SVG picture."""
+def _svg_words(rp: Replay) -> dict[str, dict[str, str]]:
+    """The words drawn inside the picture that the switch rewrites, per language: the output
+    marker when the user gave it no name, and the folded box (a name the user gave is kept)."""
+    words = {}
+    if not (rp.names.params.get(rp.root.id) or rp.root.name):
+        words["output"] = {code: message("picture.output", code) for code in LANGS}
+    if rp.layout.folded_nodes:
+        words["folded"] = {code: message("picture.folded", code, n=rp.layout.folded_nodes)
+                           for code in LANGS}
+    return words
+
+
+#: The catalogue entries the page's script words itself with: the toolbar, the panel, the
+#: captions of step 0 and of the folded steps.
+PAGE_MESSAGES = ("explorer.", "panel.", "caption.backward_start", "caption.backward_none",
+                 "caption.forward_start", "caption.folded_")
+
+
+def _page_parts(rp: Replay, title: str | None, lang: str | None = None
+                ) -> tuple[dict[str, Any], str]:
+    """The page's JSON data and its SVG picture.
+
+    `lang` is the language the page opens in (None: the browser's); the texts are in all.
+    """
     fsteps, computed_at = _forward_json(rp)
     base = rp.layout
     # The picture is the last step: every gradient present, so the layout has room for it;
@@ -209,18 +270,26 @@ def _page_parts(rp: Replay, title: str | None) -> tuple[dict[str, Any], str]:
         note="",
     )
     svg = dot_to_svg(layout_to_dot(picture), inline=True)
+    def note(code: str) -> str:
+        if not base.folded_nodes:
+            return ""
+        return message("picture.folded_note", code, total=base.total_nodes,
+                       shown=base.total_nodes - base.folded_nodes, n=base.folded_nodes,
+                       max_nodes=rp.options.max_nodes)
+
     data = {
         "format": "graphgrad-explorer/1",
-        "title": title or f"graphgrad explorer: {rp.names[rp.root]}",
-        "note": base.note,
+        "lang": lang,
+        **_texts(lambda code: {
+            "title": title or message("explorer.title", code, name=rp.names_in(code)[rp.root]),
+            "note": note(code)}, rp.names.lang),
+        "messages": messages_for(PAGE_MESSAGES),
+        "svg_text": _svg_words(rp),
         "grad_color": GRAD_COLOR,
         "forward": {"steps": fsteps},
         "backward": {"steps": _backward_json(rp), "edges": sorted(rp.final)},
         "nodes": _node_info(rp, computed_at),
         "layout": {k: v for k, v in picture.to_dict().items() if k != "units"},
-        # templates for the one-line captions of folded steps ({k}, {n}, {symbol})
-        "folded": {"backward": MESSAGES["caption.folded_backward"][rp.names.lang],
-                   "forward": MESSAGES["caption.folded_forward"][rp.names.lang]},
     }
     return data, svg
 
@@ -264,28 +333,57 @@ def _page(data: dict[str, Any], svg: str) -> str:
     if "quiz" in data:  # one script, so the Content-Security-Policy hash covers both
         script += _asset("quiz.js")
         style += _asset("quiz.css")
+    # What shows before the script runs; the script then words everything in the page's
+    # language (lang=, else the browser's) through the data-msg* attributes.
+    lang = data["lang"] or "en"
+
+    def m(key: str) -> str:
+        return html.escape(message(key, lang))
+
+    def button(bid: str, key: str, title_key: str) -> str:
+        return (f'<button type="button" id="{bid}" data-msg="{key}" data-msg-title="{title_key}"'
+                f' title="{m(title_key)}">{m(key)}</button>')
+
+    def pressed(code: str) -> str:
+        return "true" if data["lang"] == code else "false"
+
     title = html.escape(data["title"])
     note = html.escape(data["note"])
-    return page_head(data["title"], script, style, "viz.to_html") + f"""<header class="gg-header">
-<h1>{title}</h1>
-<p class="gg-note"{"" if note else " hidden"}>{note}</p>
-</header>
-<div class="gg-toolbar" role="toolbar" aria-label="step controls">
-<span class="gg-modes" role="group" aria-label="which pass">
-<button type="button" id="gg-mode-forward" aria-pressed="false">Forward pass</button>
-<button type="button" id="gg-mode-backward" aria-pressed="true">Backward pass</button>
+    return page_head(data["title"], script, style, "viz.to_html",
+                     "zh-CN" if lang == "zh" else "en") + f"""<header class="gg-header">
+<span class="gg-lang" role="group" aria-label="{m("explorer.language")}"
+ data-msg-label="explorer.language">
+<button type="button" id="gg-lang-zh" data-lang="zh" lang="zh-CN" aria-pressed="{pressed("zh")}"
+>中文</button>
+<button type="button" id="gg-lang-en" data-lang="en" lang="en" aria-pressed="{pressed("en")}"
+>English</button>
 </span>
-<button type="button" id="gg-first" title="first step (Home)">« first</button>
-<button type="button" id="gg-prev" title="previous step (←)">◀ prev</button>
-<button type="button" id="gg-next" title="next step (→)">next ▶</button>
-<button type="button" id="gg-last" title="last step (End)">last »</button>
-<input type="range" id="gg-slider" min="0" max="0" value="0" step="1" aria-label="step">
+<h1 id="gg-title">{title}</h1>
+<p id="gg-note" class="gg-note"{"" if note else " hidden"}>{note}</p>
+</header>
+<div class="gg-toolbar" role="toolbar" aria-label="{m("explorer.toolbar")}"
+ data-msg-label="explorer.toolbar">
+<span class="gg-modes" role="group" aria-label="{m("explorer.which_pass")}"
+ data-msg-label="explorer.which_pass">
+<button type="button" id="gg-mode-forward" aria-pressed="false" data-msg="explorer.forward"
+>{m("explorer.forward")}</button>
+<button type="button" id="gg-mode-backward" aria-pressed="true" data-msg="explorer.backward"
+>{m("explorer.backward")}</button>
+</span>
+{button("gg-first", "explorer.first", "explorer.first_title")}
+{button("gg-prev", "explorer.prev", "explorer.prev_title")}
+{button("gg-next", "explorer.next", "explorer.next_title")}
+{button("gg-last", "explorer.last", "explorer.last_title")}
+<input type="range" id="gg-slider" min="0" max="0" value="0" step="1"
+ aria-label="{m("explorer.slider")}" data-msg-label="explorer.slider">
 <span id="gg-counter" class="gg-counter"></span>
-<span class="gg-zoom" role="group" aria-label="{message("explorer.zoom")}">
-<button type="button" id="gg-zoom-out" title="{message("explorer.zoom_out_title")}">−</button>
-<button type="button" id="gg-zoom-in" title="{message("explorer.zoom_in_title")}">+</button>
-<button type="button" id="gg-fit" title="{message("explorer.fit_title")}">{
-message("explorer.fit")}</button>
+<span class="gg-zoom" role="group" aria-label="{m("explorer.zoom")}"
+ data-msg-label="explorer.zoom">
+<button type="button" id="gg-zoom-out" title="{m("explorer.zoom_out_title")}"
+ data-msg-title="explorer.zoom_out_title">−</button>
+<button type="button" id="gg-zoom-in" title="{m("explorer.zoom_in_title")}"
+ data-msg-title="explorer.zoom_in_title">+</button>
+{button("gg-fit", "explorer.fit", "explorer.fit_title")}
 </span>
 </div>
 <section id="gg-caption" class="gg-caption" aria-live="polite"></section>
@@ -293,12 +391,11 @@ message("explorer.fit")}</button>
 <div id="gg-graph" class="gg-graph">
 {svg}</div>
 <aside id="gg-panel" class="gg-panel" aria-live="polite">
-<p class="gg-hint">Click a node to see its formula, local derivative, value and gradient.</p>
+<p class="gg-hint" data-msg="explorer.hint">{m("explorer.hint")}</p>
 </aside>
 </div>
-<footer class="gg-legend">Values flow forward above the arrows (black); gradients flow back
-below them (<span class="gg-red">red</span>). Keys: ← → step, Home / End jump.
-{message("explorer.legend_zoom")}</footer>
+<footer class="gg-legend"><span data-msg="explorer.legend">{m("explorer.legend")}</span>
+<span data-msg="explorer.legend_zoom">{m("explorer.legend_zoom")}</span></footer>
 <script type="application/json" id="gg-data">{_json_for_script(data)}</script>
 <script>{script}</script>
 </body>
@@ -313,6 +410,7 @@ def to_html(
     grad: Any = None,
     title: str | None = None,
     quiz: bool = False,
+    lang: str | None = None,
     **options: Any,
 ) -> str | Path:
     """A self-contained HTML page that steps through the backward pass of ``root``'s graph.
@@ -327,6 +425,10 @@ def to_html(
             step the learner types the gradient sent to each input of the active node; a
             wrong answer gets a hint, a right one reveals the arrow's gradient; a score at
             the end.
+        lang: the language the page opens in, ``"en"`` or ``"zh"`` (the book's Chinese
+            terms); ``None`` (default): the browser's preferred language. The page holds its
+            words in both, and its 中文 / English switch changes them without changing the
+            numbers or the step.
         options: those of :class:`viz.Options` (``precision``, ``params``, ``group``,
             ``collapse_scopes``, ``max_nodes``, ``rankdir``); big graphs are folded to
             ``max_nodes`` nodes.
@@ -336,11 +438,16 @@ def to_html(
 
     Needs a Graphviz renderer for the layout (see :func:`viz.backend`).
     """
+    if lang is not None:
+        try:
+            check_lang(lang)
+        except ValueError as err:
+            raise ValueError(f"viz.to_html: {err}") from None
     opts = Options.of("viz.to_html", options)
-    rp = replay(root, grad, opts, "viz.to_html")
-    data, svg = _page_parts(rp, title)
+    rp = replay(root, grad, opts, "viz.to_html", lang or "en")
+    data, svg = _page_parts(rp, title, lang)
     if quiz:
-        data["quiz"] = quiz_page_data(rp, grad)
+        data["quiz"] = quiz_page_data(rp, grad, lang or "en")
     page = _page(data, svg)
     if path is None:
         return page

@@ -51,6 +51,15 @@ class ReplayStep:
     contrib: tuple[str, ...]  # arrows whose gradient this step sets
     sums: tuple[str, ...]  # earlier arrows of an input whose gradients are added at this step
 
+    @property
+    def hidden(self) -> bool:
+        """Nothing of this step is drawn (it is inside the folded part of a big graph)."""
+        return _hidden(self.unit, self.updates, self.up)
+
+
+def _hidden(unit: str, *drawn: Any) -> bool:
+    return unit == "folded" and not any(drawn)
+
 
 @dataclasses.dataclass
 class Replay:
@@ -75,9 +84,32 @@ class Replay:
     history: dict[int, list[tuple[int, Any]]]
     final: dict[str, str]
 
+    def names_in(self, lang: str) -> Names:
+        """The node names in `lang` (they differ only where a name is spelled in words)."""
+        if lang == self.names.lang:
+            return self.names
+        return Names(self.order, self.names.params, self.options.precision, lang)
+
+    def backward_captions(self, lang: str) -> list[tuple[str, ...]]:
+        """The caption of every backward step in `lang` (``steps[k].lines`` are in one)."""
+        if lang == self.names.lang:
+            return [s.lines for s in self.steps]
+        names, received = self.names_in(lang), {}
+        n_steps = len(self.steps)
+        out = []
+        for s in self.steps:
+            # every step runs, hidden or not: `received` adds up the paths in order
+            lines = backward_lines(s.step, s.index, n_steps, names, received, lang)[0]
+            if s.hidden:
+                lines = [message("caption.folded_backward", lang, k=s.index, n=n_steps,
+                                 symbol=op_symbol(s.step.node.op))]
+            out.append(tuple(lines))
+        return out
+
     def forward_lines(self, lang: str | None = None) -> list[tuple[Any, list[str]]]:
         """``(node, caption)`` per forward step: one per op node, inputs before outputs."""
         lang = lang or self.names.lang
+        names = self.names_in(lang)
         ops = [n for n in self.order if n.op is not None]
         drawn = {e.tail_node for e in self.layout.edges}
         out = []
@@ -86,7 +118,7 @@ class Replay:
                 lines = [message("caption.folded_forward", lang, k=j, n=len(ops),
                                  symbol=op_symbol(n.op))]
             else:
-                lines = forward_lines(n, j, len(ops), self.names, lang)
+                lines = forward_lines(n, j, len(ops), names, lang)
             out.append((n, lines))
         return out
 
@@ -166,7 +198,7 @@ def replay(root: Any, grad: Any, opts: Options, caller: str, lang: str = "en") -
             if eid is not None and eid not in carried:
                 carried.append(eid)
         up = tuple(leaving.get(node.id, ()))
-        if head_unit == "folded" and not updates and not up:
+        if _hidden(head_unit, updates, up):
             # nothing of this step is drawn: one short line (the page stores only the symbol)
             lines = [message("caption.folded_backward", lang, k=k, n=n_steps,
                              symbol=op_symbol(node.op))]

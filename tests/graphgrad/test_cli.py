@@ -221,3 +221,23 @@ def test_train_without_mnist_is_one_error_not_a_traceback(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith("graphgrad train: error: MNIST files not found")
     assert str(tmp_path) in err and "Traceback" not in err
+
+
+@needs_renderer
+def test_explore_lang_sets_the_language_the_page_opens_in(tmp_path, capsys):
+    page = tmp_path / "page.html"
+    assert main(["explore", APPLE_ORANGE, "-o", str(page), "--name", "price", "--lang", "zh",
+                 "--set", *APPLE_VALUES]) == 0
+    text = page.read_text(encoding="utf-8")
+    data = json.loads(re.search(r'id="gg-data">(.*?)</script>', text, re.S).group(1))
+    assert data["lang"] == "zh" and data["title"] == "graphgrad 计算图浏览器：price"
+    assert "→ tax：上游梯度 1 × 局部导数 650 = 650   （∂y/∂b = a = 650）" in \
+        data["backward"]["steps"][0]["lines"]
+    assert main(["explore", APPLE_ORANGE, "-o", str(page), "--set", *APPLE_VALUES]) == 0
+    assert '"lang":null' in page.read_text(encoding="utf-8")  # the browser's language
+    capsys.readouterr()
+    assert main(["explore", APPLE_ORANGE, "-o", str(tmp_path / "p.png"), "--lang", "zh",
+                 "--set", *APPLE_VALUES]) == 2
+    assert "--lang sets the language of a page" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["explore", APPLE_ORANGE, "--lang", "fr"])

@@ -614,3 +614,177 @@ def test_browser_drag_pans_and_is_not_a_click(tmp_path, browser_page):
     assert after["scale"] == before["scale"]
     assert after["x"] == pytest.approx(before["x"] - 120 / before["scale"], abs=0.5)
     assert after["y"] == pytest.approx(before["y"] - 40 / before["scale"], abs=0.5)
+
+
+# ---------------------------------------------------------------- 中文 / English
+DOCS_SCREENSHOT_ZH = DOCS_SCREENSHOT.with_name("explorer_zh.png")
+
+
+def test_page_holds_its_words_in_both_languages(apple):
+    from viz.messages import MESSAGES, message
+
+    apple.price.name = "price"
+    page = viz.to_html(apple.root, lang="zh")
+    data = page_data(page)
+    assert data["lang"] == "zh" and data["title"] == "graphgrad 计算图浏览器：price"
+    assert data["i18n"]["en"]["title"] == "graphgrad explorer: price"
+    assert '<html lang="zh-CN">' in page and "<title>graphgrad 计算图浏览器：price</title>" in page
+    assert 'aria-pressed="true"\n>中文</button>' in page
+    # the captions: the page's language as they are, the other one beside them
+    first = data["backward"]["steps"][0]
+    assert "→ tax：上游梯度 1 × 局部导数 200 = 200   （∂y/∂b = a = 200）" in first["lines"]
+    assert "→ tax: 1 × 200 = 200   (∂y/∂b = a = 200)" in first["i18n"]["en"]["lines"]
+    assert data["forward"]["steps"][0]["lines"][1] == "apple × apple_num = 100 × 2 = 200"
+    assert data["forward"]["steps"][0]["i18n"]["en"]["lines"][0].startswith("Step 1/2: forward")
+    # the panel: the book's term and description, English beside them; names stored once
+    mul = data["nodes"][f"node{apple.cost.id}"]
+    assert (mul["op"], mul["i18n"]["en"]["op"]) == ("乘法节点", "mul")
+    assert mul["doc"] == message("op.mul", "zh")
+    assert mul["title"] == "apple × apple_num" and "title" not in mul["i18n"]["en"]
+    assert data["nodes"]["output"]["title"] == "price"
+    # the page's own words are the catalogue's entries, not copies in the script
+    for key in ("panel.formula", "panel.derivative", "panel.inputs", "panel.value",
+                "panel.gradient", "explorer.next", "caption.backward_start",
+                "caption.folded_backward"):
+        assert data["messages"][key] == MESSAGES[key]
+    assert data["messages"]["panel.derivative"] == {"en": "local derivative", "zh": "局部导数"}
+    script = _SCRIPT.search(page).group(1)
+    assert "局部导数" not in script and "local derivative" not in script
+    assert "not computed yet" not in script and "Step 0/" not in script
+
+
+def test_english_page_opens_in_the_browsers_language(apple):
+    page = viz.to_html(apple.root)
+    data = page_data(page)
+    assert data["lang"] is None  # the browser decides; English shows until the script runs
+    assert data["title"] == "graphgrad explorer: (apple × apple_num) × tax"
+    assert data["svg_text"]["output"] == {"en": "output", "zh": "输出"}  # unnamed output
+    assert data["nodes"]["output"]["i18n"]["zh"]["title"] == "输出"
+    en = page_data(viz.to_html(apple.root, lang="en"))
+    assert en["lang"] == "en" and en["backward"]["steps"] == data["backward"]["steps"]
+    with pytest.raises(ValueError, match=r"viz.to_html: lang='fr': choose one of 'en', 'zh'"):
+        viz.to_html(apple.root, lang="fr")
+
+
+def test_folded_words_come_from_the_catalogue_in_both_languages():
+    from viz.layout import layout_of
+    from viz.messages import message
+
+    root = layered_graph(400)
+    data = page_data(viz.to_html(root, max_nodes=30))
+    folded = data["layout"]["folded_nodes"]
+    assert folded > 300
+    # the layout's English words are the catalogue's: the switch can put either language
+    assert data["note"] == layout_of(root, viz.Options(max_nodes=30)).note
+    assert data["i18n"]["zh"]["note"].startswith("注意：共 ")
+    assert data["svg_text"]["folded"] == {code: message("picture.folded", code, n=folded)
+                                          for code in ("en", "zh")}
+    box = next(n for n in data["layout"]["nodes"] if n["id"] == "folded")
+    assert box["label"] == data["svg_text"]["folded"]["en"]
+    assert data["nodes"]["folded"]["i18n"]["zh"]["title"] == f"… 折叠了 {folded} 个节点"
+
+
+def explorer_state(page) -> dict:
+    """What the reader sees: language, step, caption, buttons, panel, visible gradients."""
+    return page.evaluate("""() => ({
+        lang: window.graphgradExplorer.lang(), step: window.graphgradExplorer.state().step,
+        html: document.documentElement.lang,
+        caption: document.getElementById('gg-caption').innerText,
+        counter: document.getElementById('gg-counter').innerText,
+        panel: document.getElementById('gg-panel').innerText,
+        buttons: [...document.querySelectorAll('.gg-toolbar button')].map(b => b.textContent),
+        grads: [...document.querySelectorAll('#gg-graph g.edge text[fill="#d00000"]')]
+            .filter(t => getComputedStyle(t).visibility !== 'hidden').map(t => t.textContent)
+            .sort()})""")
+
+
+def test_browser_in_chinese_and_back(tmp_path, browser_page, apple):
+    """lang="zh": 上游梯度 in the caption with the book's numbers (fig. 5-14: 220; 2.2, 110,
+    200); English and back again keep the step, the numbers and the selected node."""
+    apple.price.name = "price"
+    path = viz.to_html(apple.root, tmp_path / "apple_zh.html", lang="zh")
+    page = browser_page
+    open_page(page, path)
+    zh = explorer_state(page)
+    assert zh["lang"] == "zh" and zh["html"] == "zh-CN" and zh["step"] == 0
+    assert "正向传播已完成" in zh["caption"] and "下一步 ▶" in zh["buttons"]
+    assert page.get_attribute("#gg-lang-zh", "aria-pressed") == "true"
+    page.click("#gg-next")
+    page.click("#gg-next")
+    zh = explorer_state(page)
+    assert zh["step"] == 2 and zh["counter"] == "反向传播 第 2 / 2 步"
+    assert "第 2/2 步：× 的反向传播" in zh["caption"]
+    assert "上游梯度 1.1 × 局部导数 2 = 2.2" in zh["caption"]  # → apple
+    assert "上游梯度 1.1 × 局部导数 100 = 110" in zh["caption"]  # → apple_num
+    assert zh["grads"] == ["1", "1.1", "110", "2.2", "200"]
+    assert visible_labels(page)[f"edge{apple.price.id}_output"] == ["220", "1"]
+    page.click(f"#node{apple.cost.id}")
+    panel = explorer_state(page)["panel"]
+    for term in ("公式", "局部导数", "输入", "值", "梯度", "乘法节点", "运算节点"):
+        assert term in panel
+    assert "值\n200" in panel.replace("\t", "\n") and "梯度\n1.1" in panel.replace("\t", "\n")
+    at_zh = explorer_state(page)
+
+    page.click("#gg-lang-en")
+    en = explorer_state(page)
+    assert en["lang"] == "en" and en["html"] == "en" and en["step"] == 2
+    assert en["grads"] == at_zh["grads"]  # the numbers do not change
+    assert "Step 2/2: backward through ×" in en["caption"] and "上游" not in en["caption"]
+    assert "→ apple: 1.1 × 2 = 2.2" in en["caption"]
+    assert en["counter"] == "backward step 2 / 2" and "next ▶" in en["buttons"]
+    assert "local derivative" in en["panel"] and "局部导数" not in en["panel"]
+    assert "gradient\n1.1" in en["panel"].replace("\t", "\n")
+    assert page.title() == "graphgrad explorer: price"
+    assert page.get_attribute("#gg-lang-en", "aria-pressed") == "true"
+    assert page.get_attribute("#gg-lang-zh", "aria-pressed") == "false"
+    page.keyboard.press("ArrowLeft")  # ←/→ still step, in English now
+    assert "Step 1/2" in explorer_state(page)["caption"]
+    page.keyboard.press("ArrowRight")
+
+    page.click("#gg-lang-zh")
+    back = explorer_state(page)
+    assert back == at_zh  # Chinese again: the same caption, panel, step and numbers
+    assert page.title() == "graphgrad 计算图浏览器：price"
+    shot = DOCS_SCREENSHOT_ZH if os.environ.get("GRAPHGRAD_UPDATE_SCREENSHOT") else (
+        tmp_path / "explorer_zh.png"
+    )
+    page.locator("body").screenshot(path=str(shot))
+    assert shot.stat().st_size > 10_000
+    assert page.errors == [] and page.dialogs == []
+    assert page.requests == [path.as_uri()]
+
+
+@pytest.mark.parametrize(("locale", "expected", "words"), [
+    ("zh-CN", "zh", ["上游传来的导数", "上游梯度 1 × 局部导数 200 = 200", "下一步 ▶"]),
+    ("zh-TW", "zh", ["上游传来的导数", "上游梯度 1 × 局部导数 1.1 = 1.1", "反向传播"]),
+    ("en-US", "en", ["upstream gradient", "→ tax: 1 × 200 = 200", "next ▶"]),
+])
+def test_browser_language_is_the_default(tmp_path, chromium, apple, locale, expected, words):
+    path = viz.to_html(apple.root, tmp_path / "apple.html")  # no lang=: the browser decides
+    context = chromium.new_context(locale=locale)
+    try:
+        page = context.new_page()
+        open_page(page, path)
+        page.click("#gg-next")
+        seen = explorer_state(page)
+        assert seen["lang"] == expected and seen["step"] == 1
+        for word in words:
+            assert word in seen["caption"] + " ".join(seen["buttons"])
+        # lang= given by the page's author wins over the browser
+        forced = "en" if expected == "zh" else "zh"
+        open_page(page, viz.to_html(apple.root, tmp_path / "forced.html", lang=forced))
+        assert explorer_state(page)["lang"] == forced
+    finally:
+        context.close()
+
+
+def test_browser_quiz_follows_the_switch(tmp_path, browser_page, apple):
+    page = browser_page
+    open_page(page, viz.to_html(apple.root, tmp_path / "quiz.html", quiz=True, lang="zh"))
+    page.click("#gg-next")
+    assert page.inner_text("#gg-show-answers") == "显示答案"
+    page.click("#gg-lang-en")
+    page.wait_for_function("document.getElementById('gg-show-answers').textContent"
+                           " === 'Show answers'")
+    assert page.evaluate("window.graphgradExplorer.state().step") == 1
+    assert page.errors == []

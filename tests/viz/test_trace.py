@@ -109,3 +109,25 @@ def test_merged_arrows_carry_the_sum_of_their_paths(make_graph):
     assert sorted(into) == ["scope0", "scope1"]
     total = sum(float(v) for v in into.values())
     assert total == pytest.approx(float(w.grad), rel=1e-3)
+
+
+@pytest.mark.parametrize("name", ["shared", "unnamed_repeats", "two_layer_net"])
+def test_captions_in_another_language_are_those_of_a_replay_in_it(name, make_graph):
+    """Replay.backward_captions / forward_lines in zh say what a replay in zh says (the
+    paths adding up included), so the explorer's switch shows the frames' Chinese captions."""
+    root = GRAPHS[name](make_graph)
+    en = replay(root, None, Options(max_nodes=8), "test", "en")
+    zh = replay(root, None, Options(max_nodes=8), "test", "zh")
+    assert en.backward_captions("zh") == [s.lines for s in zh.steps]
+    assert zh.backward_captions("en") == [s.lines for s in en.steps]
+    assert en.forward_lines("zh") == zh.forward_lines()
+    assert [s.lines for s in zh.steps] != [s.lines for s in en.steps]
+    assert en.names_in("en") is en.names and en.names_in("zh").lang == "zh"
+
+
+def test_chinese_captions_have_the_books_numbers(make_graph):
+    rp = replay(make_graph("apple").root, None, Options(), "test", "zh")
+    text = "\n".join(line for s in rp.steps for line in s.lines)
+    assert "上游梯度 1 × 局部导数 200 = 200" in text  # → tax (fig. 5-14)
+    assert "上游梯度 1.1 × 局部导数 2 = 2.2" in text  # → apple
+    assert "上游梯度 1.1 × 局部导数 100 = 110" in text  # → apple_num
