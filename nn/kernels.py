@@ -26,6 +26,13 @@ Where the book's way loses time, and what is done here instead:
   came from, which backward follows to send each gradient to the element the book's
   ``np.argmax`` picks. That reads the image pool_w times instead of pool_h·pool_w times.
 
+- The batch is worked through a few samples at a time (`_sample_chunks`, about ``CHUNK_BYTES``
+  each): the window copy that a product reads, the running maximum that pooling's second step
+  reads, and the rows that its backward writes and reads again are then still in the CPU's cache,
+  instead of each going out to memory and back in for the whole batch. The numbers are the same
+  (every sample is computed on its own anyway); the SimpleConvNet step's Conv1 and Pool1 take
+  about a quarter less time (float64, benchmarks/profile_conv.py).
+
 All functions keep the input's dtype (float32 stays float32) and accept stride and padding as an
 int or a (vertical, horizontal) pair.
 """
@@ -42,6 +49,10 @@ __all__ = ["pair", "pad_images", "windows", "image_columns", "conv2d_forward", "
 
 Pair = tuple[int, int]
 
+#: About how many bytes of one array a step works on at a time (see `_sample_chunks`): a few
+#: chunks' worth of arrays fit in a core's L2 cache (1-2 MiB on current x86 CPUs).
+CHUNK_BYTES = 1 << 18
+
 
 def pair(value: Any) -> Pair:
     """``3 → (3, 3)``; a (vertical, horizontal) pair is returned as a tuple of ints."""
@@ -54,6 +65,12 @@ def pair(value: Any) -> Pair:
 def _out_size(size: Pair, kernel: Pair, stride: Pair, pad: Pair) -> Pair:
     return ((size[0] + 2 * pad[0] - kernel[0]) // stride[0] + 1,
             (size[1] + 2 * pad[1] - kernel[1]) // stride[1] + 1)
+
+
+def _sample_chunks(n: int, sample_bytes: int) -> list[slice]:
+    """Slices of a batch of `n` samples, about ``CHUNK_BYTES`` of `sample_bytes` each (≥ 1)."""
+    step = max(1, CHUNK_BYTES // max(1, sample_bytes))
+    return [slice(i, min(i + step, n)) for i in range(0, n, step)]
 
 
 def pad_images(x: np.ndarray, pad: Any, value: float = 0.0) -> np.ndarray:
@@ -97,10 +114,16 @@ def image_columns(x: np.ndarray, kernel: Any, stride: Any = 1, pad: Any = 0,
     N, C, OH, OW, FH, FW = w.shape
     K = C * FH * FW
     col = np.empty((N, K + ones_row, OH * OW), dtype=x.dtype)
-    np.copyto(col[:, :K].reshape(N, C, FH, FW, OH, OW), w.transpose(0, 1, 4, 5, 2, 3))
+    _copy_columns(w, col)
     if ones_row:
         col[:, K] = 1
     return col
+
+
+def _copy_columns(w: np.ndarray, col: np.ndarray) -> None:
+    """Copy the windows w (N, C, OH, OW, FH, FW) into the first C·FH·FW rows of col."""
+    N, C, OH, OW, FH, FW = w.shape
+    np.copyto(col[:, :C * FH * FW].reshape(N, C, FH, FW, OH, OW), w.transpose(0, 1, 4, 5, 2, 3))
 
 
 def columns_to_image(dcol: np.ndarray, x_shape: tuple[int, ...], kernel: Any, stride: Any = 1,
@@ -135,11 +158,17 @@ def conv2d_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray, stride: Any = 1,
     """
     stride, pad = pair(stride), pair(pad)
     FN, C, FH, FW = W.shape
-    col = image_columns(x, (FH, FW), stride, pad, ones_row=True)
+    w = windows(x, (FH, FW), stride, pad)
+    N, K, (OH, OW) = x.shape[0], C * FH * FW, w.shape[2:4]
     W_aug = np.concatenate([W.reshape(FN, -1), b.reshape(FN, 1)], axis=1)
-    out = np.matmul(W_aug, col)  # (N, FN, OH·OW): already NCHW
-    OH, OW = _out_size(x.shape[2:], (FH, FW), stride, pad)
-    return out.reshape(x.shape[0], FN, OH, OW), col
+    col = np.empty((N, K + 1, OH * OW), dtype=x.dtype)  # `image_columns(..., ones_row=True)`
+    col[:, K] = 1
+    out = np.empty((N, FN, OH * OW), dtype=np.result_type(W_aug, col))  # already NCHW
+    # a few samples at a time: the product reads the columns while they are still in cache
+    for s in _sample_chunks(N, col[0].nbytes + out[0].nbytes):
+        _copy_columns(w[s], col[s])
+        np.matmul(W_aug, col[s], out=out[s])
+    return out.reshape(N, FN, OH, OW), col
 
 
 def conv2d_backward(g: np.ndarray, col: np.ndarray, x_shape: tuple[int, ...], W: np.ndarray,
@@ -188,22 +217,26 @@ def _input_gradient(g: np.ndarray, x_shape: tuple[int, ...], W: np.ndarray, stri
     return columns_to_image(dcol, x_shape, (FH, FW), stride, pad)
 
 
-def _running_max(views: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Elementwise maximum of `views`, and masks saying which view holds each first maximum.
+def _running_max(views: list[np.ndarray], masks: np.ndarray, out: np.ndarray | None = None
+                 ) -> np.ndarray:
+    """Elementwise maximum of `views` (into `out` if given); `masks` is filled with which view
+    holds each first maximum.
 
-    ``masks[j − 1]`` is True where ``views[j]`` is strictly greater than every earlier view, so
-    the maximum's first position is the last j whose mask is True (0 if none): ties go to the
-    earliest view, as with ``np.argmax``.
+    ``masks[j − 1]`` is set True where ``views[j]`` is strictly greater than every earlier view,
+    so the maximum's first position is the last j whose mask is True (0 if none): ties go to
+    the earliest view, as with ``np.argmax``.
     """
-    masks = np.empty((len(views) - 1, *views[0].shape), dtype=bool)
     if len(views) == 1:
-        return views[0].copy(), masks
+        if out is None:
+            return views[0].copy()
+        out[...] = views[0]
+        return out
     np.greater(views[1], views[0], out=masks[0])
-    m = np.maximum(views[0], views[1])
+    m = np.maximum(views[0], views[1], out=out)
     for j in range(2, len(views)):
         np.greater(views[j], m, out=masks[j - 1])
         np.maximum(m, views[j], out=m)
-    return m, masks
+    return m
 
 
 def _running_max_backward(g: np.ndarray, masks: np.ndarray, views: list[np.ndarray],
@@ -254,9 +287,15 @@ def max_pool_forward(x: np.ndarray, kernel: Any, stride: Any, pad: Any = 0
     """
     (kh, kw), (sh, sw), pad = pair(kernel), pair(stride), pair(pad)
     OH, OW = _out_size(x.shape[2:], (kh, kw), (sh, sw), pad)
-    across_columns, column_masks = _running_max(
-        _column_views(pad_images(x, pad, -np.inf), kw, sw, OW))  # (N, C, H + 2·pad, OW)
-    out, row_masks = _running_max(_row_views(across_columns, kh, sh, OH))
+    x = pad_images(x, pad, -np.inf)
+    N, C, Hp, _ = x.shape
+    out = np.empty((N, C, OH, OW), dtype=x.dtype)
+    column_masks = np.empty((kw - 1, N, C, Hp, OW), dtype=bool)
+    row_masks = np.empty((kh - 1, N, C, OH, OW), dtype=bool)
+    # a few samples at a time: the second step reads the first one's result from cache
+    for s in _sample_chunks(N, x[0].nbytes):
+        across_columns = _running_max(_column_views(x[s], kw, sw, OW), column_masks[:, s])
+        _running_max(_row_views(across_columns, kh, sh, OH), row_masks[:, s], out[s])
     return out, (column_masks, row_masks)
 
 
@@ -270,12 +309,19 @@ def max_pool_backward(g: np.ndarray, masks: tuple[np.ndarray, np.ndarray],
     OH, OW = g.shape[2:]
     Hp, Wp = H + 2 * ph, W + 2 * pw
     # windows that tile an axis exactly write every element once: no zero-filling needed
-    rows = (np.empty if (sh, Hp) == (kh, OH * kh) else np.zeros)((N, C, Hp, OW), dtype=g.dtype)
-    _running_max_backward(g, row_masks, _row_views(rows, kh, sh, OH), sh < kh)
-    dx = (np.empty if (sw, Wp) == (kw, OW * kw) else np.zeros)((N, C, Hp, Wp), dtype=g.dtype)
-    _running_max_backward(rows, column_masks, _column_views(dx, kw, sw, OW), sw < kw)
-    if ph or pw:
-        dx = dx[:, :, ph:H + ph, pw:W + pw]
+    new_rows = np.empty if (sh, Hp) == (kh, OH * kh) else np.zeros
+    new_dx = np.empty if (sw, Wp) == (kw, OW * kw) else np.zeros
+    padded = bool(ph or pw)
+    dx = (np.empty if padded else new_dx)((N, C, H, W), dtype=g.dtype)
+    # a few samples at a time: the second step reads the rows the first wrote from cache
+    for s in _sample_chunks(N, C * Hp * Wp * g.itemsize):
+        n = s.stop - s.start
+        rows = new_rows((n, C, Hp, OW), dtype=g.dtype)
+        _running_max_backward(g[s], row_masks[:, s], _row_views(rows, kh, sh, OH), sh < kh)
+        dxs = new_dx((n, C, Hp, Wp), dtype=g.dtype) if padded else dx[s]
+        _running_max_backward(rows, column_masks[:, s], _column_views(dxs, kw, sw, OW), sw < kw)
+        if padded:
+            dx[s] = dxs[:, :, ph:H + ph, pw:W + pw]
     return dx
 
 

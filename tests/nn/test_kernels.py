@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nn import Convolution, Pooling, SimpleConvNet, col2im, im2col
+from nn import Convolution, Pooling, SimpleConvNet, col2im, im2col, kernels
 from nn.kernels import (
     columns_to_image,
     conv2d_backward,
@@ -28,6 +28,14 @@ CASES = [(2, 3, 7, 9, 3, 2, 1, 0), (2, 3, 7, 9, 3, 3, 2, 1), (1, 2, 8, 8, 5, 5, 
          (3, 1, 5, 7, 2, 3, 2, 2), (2, 2, 9, 6, 3, 1, 3, 1), (2, 1, 28, 28, 5, 5, 1, 0),
          # C ≥ FN = 4 and stride 1: dx as a convolution with the flipped filters (pad ≤ FH − 1)
          (2, 5, 7, 9, 3, 2, 1, 1), (2, 4, 6, 5, 3, 3, 1, 0), (1, 6, 5, 6, 2, 2, 1, 2)]
+
+
+@pytest.fixture(params=["whole batch", "one sample at a time"])
+def chunks(request, monkeypatch):
+    """Run a test with the kernels' batch chunks as they are, and with one sample per chunk."""
+    if request.param != "whole batch":
+        monkeypatch.setattr(kernels, "CHUNK_BYTES", 1)
+    return request.param
 
 
 def _ints(shape: tuple[int, ...], dtype=np.float64) -> np.ndarray:
@@ -59,7 +67,7 @@ def test_columns_to_image_is_col2im(case):
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_conv2d_equals_the_books_im2col_products(case, book_im2col):
+def test_conv2d_equals_the_books_im2col_products(case, book_im2col, chunks):
     # forward: im2col(x) · W_colᵀ + b; backward: the book's three products and col2im
     N, C, H, W, FH, FW, s, p = case
     FN = 4
@@ -82,7 +90,7 @@ def test_conv2d_equals_the_books_im2col_products(case, book_im2col):
 @pytest.mark.parametrize(("k", "s", "p", "shape"), [
     ((2, 2), 2, 0, (2, 3, 8, 8)), ((2, 2), 2, 0, (2, 2, 7, 9)), ((3, 3), 2, 1, (2, 2, 7, 9)),
     ((3, 2), 1, 1, (1, 2, 5, 6)), ((2, 2), 1, 0, (2, 1, 5, 5)), ((3, 3), 3, 2, (1, 2, 9, 7))])
-def test_max_pool_equals_the_books_argmax_including_ties(k, s, p, shape, book_im2col):
+def test_max_pool_equals_the_books_argmax_including_ties(k, s, p, shape, book_im2col, chunks):
     x = _ints(shape)  # small integers: many windows hold their maximum twice
     x[0, 0, :2, :2] = 3.0  # a window of equal values: the first one gets the gradient
     rows = book_im2col(x, *k, s, p, pad_value=-np.inf)
