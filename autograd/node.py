@@ -172,6 +172,8 @@ def _as_value(value: Any, what: str = "Node") -> Any:
     """
     if value.__class__ is float:
         return value
+    if value.__class__ is np.ndarray and value.dtype.kind == "f":  # a batch of data: as it is
+        return value
     if isinstance(value, np.floating) and value.dtype != np.float64:
         return value  # np.float32(1.5) stays float32
     if isinstance(value, (bool, numbers.Real)) and not isinstance(value, np.ndarray):
@@ -560,20 +562,24 @@ def _seed(root: Node, grad: Any, create_graph: bool) -> Any:
             "backward: this output does not require a gradient, so nothing was recorded: it "
             "was computed under no_grad(), or only from inputs with requires_grad=False "
             "(constants, detached nodes); make an input with Node(value) and compute again")
-    shape = np.shape(root.value)
+    value = root.value
     if grad is None:
-        if np.size(root.value) != 1:
-            raise ValueError(
-                f"backward: the output has shape {shape}, so the starting gradient is "
-                f"ambiguous; pass grad= an array of shape {shape} (e.g. np.ones({shape})) or "
-                f"reduce the output to a scalar first, e.g. y.sum().backward()")
         # NumPy float64 scalars (a loss from .sum()) are floats too; others keep their dtype
-        value = root.value
         if isinstance(value, float):
             return as_node(1.0) if create_graph else 1.0
-        seed: Any = np.ones_like(value) if value.__class__ is np.ndarray else value.dtype.type(1)
+        if value.__class__ is not np.ndarray:
+            seed: Any = value.dtype.type(1)  # a NumPy float32/float16 scalar
+        elif value.size == 1:
+            seed = np.ones_like(value)
+        else:
+            raise ValueError(
+                f"backward: the output has shape {value.shape}, so the starting gradient is "
+                f"ambiguous; pass grad= an array of shape {value.shape} (e.g. "
+                f"np.ones({value.shape})) or reduce the output to a scalar first, e.g. "
+                f"y.sum().backward()")
         return as_node(seed) if create_graph else seed
-    elif grad.__class__ is Node and create_graph:
+    shape = np.shape(value)
+    if grad.__class__ is Node and create_graph:
         seed = grad  # a recorded seed: its own graph is differentiated too
     else:
         seed = _as_value(_data(grad), "backward grad")
@@ -650,14 +656,16 @@ _node_id = operator.attrgetter("id")
 
 # --------------------------------------------------------------------- making nodes
 def record(op: type[Op] | None, value: Any, a: Node | None = None, b: Node | None = None,
-           *more: Node, ctx: Any = (), node: Node | None = None) -> Node:
+           *more: Node, ctx: Any = (), node: Node | None = None,
+           scope: str | None = None) -> Node:
     """The one Node factory: make the output node of `op` from its inputs ``a, b, *more``.
 
     The op and its inputs are remembered only when gradients are wanted: with recording on and
     some input requiring a gradient. Otherwise, and always when `op` is None, the result is a
     plain leaf that requires no gradient, so the graph behind it can be freed. `value` must
     already be checked (``Node(...)`` checks user values). `node` is for ``Node.__init__``,
-    which fills itself in.
+    which fills itself in. `scope` tags this one node as ``with autograd.scope(scope):`` would
+    (joined to any enclosing scope), without entering and leaving a block: a layer's one op.
     """
     if node is None:
         node = _new(Node)
@@ -668,9 +676,13 @@ def record(op: type[Op] | None, value: Any, a: Node | None = None, b: Node | Non
     mode = _get_mode()
     if mode is not _PLAIN:
         if mode.scope is not None:
-            node._scope = mode.scope
+            node._scope = mode.scope if scope is None else f"{mode.scope}/{scope}"
+        elif scope is not None:
+            node._scope = scope
         if mode.anomaly and op is not None:
             _check_finite(op, value, "forward")
+    elif scope is not None:
+        node._scope = scope
     if op is not None and (mode is _PLAIN or mode.grad_enabled) and (
             a.requires_grad or b is not None and (
                 b.requires_grad or any(m.requires_grad for m in more))):
@@ -859,19 +871,24 @@ def _set_mode(field: str, value: Any) -> contextvars.Token:
     return _mode.set(new)
 
 
+#: The switches open in this thread/context, innermost last, each with the token that restores
+#: the mode it replaced. Kept per context, not on the switch: one ``no_grad()`` object may be
+#: open in two threads at once (as PyTorch allows), and each must restore its own thread's mode.
+_open: contextvars.ContextVar[tuple] = contextvars.ContextVar("graphgrad_open", default=())
+
+
 class _Switch(contextlib.ContextDecorator):
     """Change one field of the current thread's mode for a ``with`` block, then restore it.
 
-    A small class rather than a generator: layers enter a scope on every call, and this costs a
-    fraction of ``contextlib.contextmanager``'s overhead. As a decorator each call gets a fresh
-    switch (``_recreate_cm``), so recursion and threads never share one.
+    A small class rather than a generator: this costs a fraction of
+    ``contextlib.contextmanager``'s overhead. As a decorator each call gets a fresh switch
+    (``_recreate_cm``), so recursion never shares one; threads may share one (see `_open`).
     """
 
-    __slots__ = ("field", "value", "_tokens")
+    __slots__ = ("field", "value")
 
     def __init__(self, field: str, value: Any) -> None:
         self.field, self.value = field, value
-        self._tokens: list[contextvars.Token] = []
 
     def _recreate_cm(self) -> _Switch:
         return type(self)(self.field, self.value)
@@ -880,10 +897,20 @@ class _Switch(contextlib.ContextDecorator):
         return self.value
 
     def __enter__(self) -> None:
-        self._tokens.append(_set_mode(self.field, self._new_value()))
+        token = _set_mode(self.field, self._new_value())
+        _open.set((*_open.get(), (self, token)))
 
     def __exit__(self, *exc: object) -> None:
-        _mode.reset(self._tokens.pop())
+        stack = _open.get()
+        # the innermost block of this switch in this context (with-blocks nest: the last one)
+        for i in range(len(stack) - 1, -1, -1):
+            if stack[i][0] is self:
+                _open.set(stack[:i] + stack[i + 1:])
+                _mode.reset(stack[i][1])
+                return
+        name = {"grad_enabled": "no_grad/enable_grad", "anomaly": "detect_anomaly"}.get(
+            self.field, self.field)
+        raise RuntimeError(f"{name}: leaving a block that was not entered in this thread")
 
 
 class _Scope(_Switch):

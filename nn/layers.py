@@ -159,7 +159,9 @@ class Layer:
     def _record(self, inputs: tuple, params: tuple) -> Node:
         """``apply_op`` on Nodes: the same forward, recorded as one node of the graph."""
         op = self.op
-        nodes = tuple([as_node(v) for v in inputs]) + tuple(self.parameters())
+        nodes = [v if v.__class__ is Node else as_node(v) for v in inputs]
+        for attr, p in self._params.items():  # the parameters' leaf Nodes follow the data
+            nodes.append(p if p.__class__ is Node else self.parameter(attr))
         args = [n.value for n in nodes]
         if op.saves:
             out, ctx = op.forward(*args, *params)
@@ -167,8 +169,8 @@ class Layer:
             out, ctx = op.forward(*args, *params), params
         self._ctx = ctx  # BatchNormalization reads the batch statistics from it
         self._inputs = self._out = None  # backward(dout) belongs to the array interface
-        with autograd.scope(self.name):
-            return record(op, out, *nodes, ctx=ctx)
+        # tagged with the layer's scope (as inside ``autograd.scope(self.name)``) by record
+        return record(op, out, *nodes, ctx=ctx, scope=self.name)
 
     def backward(self, dout: Any = 1, need_dx: bool = True) -> Any:
         """Backward propagation of the last array forward: the op's backward, as in the book.
@@ -336,6 +338,8 @@ class AffineOp(Op):
 
 
 def _check_affine(who: str, x_shape: tuple[int, ...], W: np.ndarray, b: np.ndarray) -> None:
+    if len(x_shape) == 2 and W.ndim == 2 and W.shape == (x_shape[1], *b.shape):
+        return  # the usual case, (N, D) · (D, M) + (M,): nothing to explain
     if len(x_shape) < 2:
         raise ValueError(f"{who}: input must be a batch with shape (N, features...), got shape "
                          f"{x_shape}; for one sample use x.reshape(1, -1)")

@@ -680,6 +680,39 @@ def test_overlapping_no_grad_blocks_in_two_threads_restore_grad_mode():
     assert ag.is_grad_enabled()
 
 
+def test_one_no_grad_object_entered_in_two_threads_restores_each():
+    # PyTorch allows sharing one no_grad instance between threads: each restores its own mode
+    shared = ag.no_grad()
+    a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
+
+    def first():
+        with shared:
+            a_in.set()
+            b_in.wait(10)
+            inside = ag.is_grad_enabled()
+        a_out.set()
+        return inside, ag.is_grad_enabled()
+
+    def second():
+        a_in.wait(10)
+        with shared:
+            b_in.set()
+            a_out.wait(10)  # the first thread leaves while this one is inside
+            inside = ag.is_grad_enabled()
+        return inside, ag.is_grad_enabled()
+
+    threads = [_in_thread(first), _in_thread(second)]
+    for t, _, _ in threads:
+        t.join(10)
+    assert [errors for _, _, errors in threads] == [[], []]
+    assert [out for _, out, _ in threads] == [[(False, True)], [(False, True)]]
+    with shared, shared:  # nested re-entry in one thread also unwinds in order
+        assert not ag.is_grad_enabled()
+    assert ag.is_grad_enabled()
+    with pytest.raises(RuntimeError, match="no_grad"):
+        shared.__exit__(None, None, None)  # never entered here
+
+
 def test_decorated_recursive_function_gets_a_fresh_context_each_call():
     @ag.no_grad()
     def depth(n):

@@ -131,6 +131,11 @@ def test_parameters_share_the_params_arrays_and_zero_grad():
     logits = net(x)
     assert isinstance(logits, Node) and logits.shape == (5, 2)
     assert logits.scope == "Affine2"
+    with ag.scope("Net"):  # a layer's scope joins the enclosing one, as nested blocks do
+        assert net(x).scope == "Net/Affine2"
+        with ag.no_grad():  # tagged even when nothing is recorded
+            assert net(x).scope == "Net/Affine2"
+    assert net(x).scope == "Affine2"
     loss = net.loss(Node(x, requires_grad=False), t)
     loss.backward()
     assert all(p.grad is not None for p in params)
