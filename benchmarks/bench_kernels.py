@@ -129,6 +129,21 @@ def ideas(np, dtype) -> list[tuple[str, dict[str, Callable[[], object]]]]:
         o, m = k.max_pool_forward(relu, 2, 2)
         return o, k.max_pool_backward(gp, m, relu.shape, 2, 2)
 
+    def whole_batch(fn: Callable[[], object]) -> Callable[[], object]:
+        """`fn` with the kernels working on the whole batch at once (no sample chunks)."""
+        def run() -> object:
+            saved, k.CHUNK_BYTES = k.CHUNK_BYTES, 1 << 62
+            try:
+                return fn()
+            finally:
+                k.CHUNK_BYTES = saved
+        return run
+
+    def conv_and_pool():  # Conv1 forward, ReLU, Pool1 forward and backward: the chunked kernels
+        o, c = k.conv2d_forward(x, W, b)
+        p, m = k.max_pool_forward(np.maximum(o, 0), 2, 2)
+        return p, k.max_pool_backward(p, m, o.shape, 2, 2)
+
     return [
         ("im2col (rows): the book's loop + transpose copy / sliding_window_view, one copy",
          {"book": lambda: book_im2col(x, 5, 5), "ours": lambda: im2col(x, 5, 5)}),
@@ -146,6 +161,9 @@ def ideas(np, dtype) -> list[tuple[str, dict[str, Callable[[], object]]]]:
           "flipped filters": dx_flipped_filters}),
         ("max pool 2×2 forward + backward: book / reshape / separable strided views",
          {"book": book_pool, "reshape": reshape_pool, "strided": strided_pool}),
+        ("conv forward, ReLU, max pool forward + backward: whole batch / a few samples at a "
+         "time (CHUNK_BYTES)",
+         {"whole batch": whole_batch(conv_and_pool), "chunks": conv_and_pool}),
         ("col2im: the book's (rows) / image-order columns",
          {"book": lambda: book_col2im(rows, x.shape, 5, 5),
           "ours": lambda: k.columns_to_image(col[:, :-1], x.shape, 5)}),

@@ -68,8 +68,8 @@ def _out_size(size: Pair, kernel: Pair, stride: Pair, pad: Pair) -> Pair:
 
 
 def _sample_chunks(n: int, sample_bytes: int) -> list[slice]:
-    """Slices of a batch of `n` samples, about ``CHUNK_BYTES`` of `sample_bytes` each (≥ 1)."""
-    step = max(1, CHUNK_BYTES // max(1, sample_bytes))
+    """Slices of a batch of `n` samples of `sample_bytes` each: ``CHUNK_BYTES`` or just over."""
+    step = max(1, -(-CHUNK_BYTES // max(1, sample_bytes)))  # rounded up
     return [slice(i, min(i + step, n)) for i in range(0, n, step)]
 
 
