@@ -172,6 +172,11 @@ def _demo_arguments(p: argparse.ArgumentParser) -> None:
                    help="folder for the pictures and the page (default: out)")
     p.add_argument("--no-train", action="store_true",
                    help="skip the MNIST part (no download, no training; takes seconds)")
+    from viz.messages import LANGS
+
+    p.add_argument("--lang", choices=LANGS, default=None,
+                   help="language of the explanations and of the page: en or zh (中文) "
+                   "(default: English, the page in the browser's language)")
 
 
 def _demo_check(args: argparse.Namespace) -> None:
@@ -181,7 +186,7 @@ def _demo_check(args: argparse.Namespace) -> None:
 def _demo_run(args: argparse.Namespace) -> int:
     from graphgrad import demo
 
-    return demo.run(args.out, train=not args.no_train)
+    return demo.run(args.out, train=not args.no_train, lang=args.lang)
 
 
 register(Command(
@@ -191,7 +196,8 @@ register(Command(
     "and gradients, draw the graph (PNG, SVG, GIF) and write a page to step through it. "
     "Then train the textbook's TwoLayerNet on MNIST (5.7.4: 10,000 iterations, about 3 "
     "minutes; MNIST is downloaded first if it is not found).",
-    epilog="examples:\n  graphgrad demo\n  graphgrad demo --no-train --out pictures",
+    epilog="examples:\n  graphgrad demo\n  graphgrad demo --no-train --out pictures\n"
+    "  graphgrad demo --lang zh",
     arguments=_demo_arguments, check=_demo_check, run=_demo_run,
 ))
 

@@ -33,10 +33,14 @@ def _have(module: str) -> bool:
     return True
 
 
-def draw_pictures(out: Path, lang: str = "en") -> list[Path | str]:
+def draw_pictures(out: Path, lang: str | None = None) -> list[Path | str]:
     """The apple/orange graph before and after backward, the backward pass step by step, and
     the explorer page; returns the paths written, and a note for anything left out (the GIF
-    without Pillow)."""
+    without Pillow).
+
+    `lang`: the language of the note and of the page when it opens (``None``: English notes,
+    the page in the browser's language).
+    """
     import viz
     from viz.messages import message
 
@@ -49,48 +53,54 @@ def draw_pictures(out: Path, lang: str = "en") -> list[Path | str]:
     if _have("PIL"):
         written.append(viz.backward_steps(price, forward_frame=True).save_gif(gif))
     else:
-        written.append(message("demo.no_pillow", lang, path=gif))
-    written.append(viz.to_html(price, out / "apple_orange.html"))
+        written.append(message("demo.no_pillow", lang or "en", path=gif))
+    written.append(viz.to_html(price, out / "apple_orange.html", lang=lang))
     return written
 
 
-def run(out: Path, train: bool = True, lang: str = "en") -> int:
+def run(out: Path, train: bool = True, lang: str | None = None) -> int:
     """Print the apple/orange values and gradients, draw them, write the explorer page, and
     train on MNIST.
+
+    Every line it prints comes from :mod:`viz.messages`, in `lang` (``"zh"``: Chinese, as
+    ``graphgrad demo --lang zh``); ``None`` prints English and lets the page open in the
+    browser's language.
 
     Works with a plain ``pip install`` (no extras): without Pillow there is no GIF, without
     matplotlib no training curves, each with a one-line note naming the extra. Without MNIST
     (and no network to fetch it) the training part is skipped with a short message saying
     which four files to put where; the exit status stays 0 because the graph part worked.
     """
-    from viz.messages import message
+    from viz.messages import check_lang, message
 
+    text = check_lang(lang or "en")
     out = Path(out)
     price, leaves = apple_orange()
-    print("Apple/orange purchase (Deep Learning from Scratch, 5.4):")
-    print(f"  price = (apple*apple_num + orange*orange_num) * tax = {price.value:g}")
+    print(message("demo.title", text))
+    print(message("demo.price", text, price=f"{price.value:g}"))
     for name, node in leaves.items():
-        print(f"  d price / d {name:<10} = {node.grad:g}")
-    print("Pictures (values above each edge, gradients below in red):")
+        print(message("demo.grad", text, name=name, grad=f"{node.grad:g}",
+                      meaning=message(f"demo.leaf.{name}", text)))
+    print(message("demo.pictures", text))
     written = draw_pictures(out, lang)
-    for item in written:
-        print(f"  {item}")
-    print(message("demo.page", lang, path=out / "apple_orange.html"))
+    for item in written:  # a path, or the note saying what was left out (a message)
+        print(message("demo.file", text, path=item) if isinstance(item, Path) else item)
+    print(message("demo.page", text, path=out / "apple_orange.html"))
     if train:
         from graphgrad import train as training
         from nn.datasets import MNIST_FILES, MNISTError, mnist_cache_dir
 
-        print("\nTraining the textbook's TwoLayerNet on MNIST (5.7.4: 10,000 iterations, "
-              "batch 100, lr 0.1):")
+        print()
+        print(message("demo.train", text))
         plot = out / "two_layer_curves.png"
         if not _have("matplotlib"):
-            print(message("demo.no_matplotlib", lang))
+            print(message("demo.no_matplotlib", text))
             plot = None
         try:
-            training.run("two_layer", iters=10000, batch_size=100, lr=0.1, plot=plot)
+            training.run("two_layer", iters=10000, batch_size=100, lr=0.1, plot=plot, lang=text)
         except MNISTError as err:
             reason = str(err).splitlines()[0]
             reason = reason if len(reason) <= 160 else reason[:159] + "…"
-            print(message("demo.no_mnist", lang, reason=reason,
+            print(message("demo.no_mnist", text, reason=reason,
                           files=", ".join(MNIST_FILES.values()), cache=mnist_cache_dir()))
     return 0

@@ -28,13 +28,18 @@ def build_model(name: str, hidden: list[int], seed: int):
 def run(model: str = "two_layer", iters: int = 10000, batch_size: int = 100, lr: float = 0.1,
         optimizer: str = "sgd", hidden: list[int] | None = None, data: Path | None = None,
         plot: Path | None = None, train_limit: int | None = None, seed: int = 0,
-        verbose: bool = True, progress: bool = True) -> dict[str, list[float]]:
+        verbose: bool = True, progress: bool = True, lang: str = "en"
+        ) -> dict[str, list[float]]:
     """Load MNIST, train with the textbook's loop, print per-epoch accuracy; returns history.
 
     ``history["final_test_acc"]`` holds the accuracy on the whole test set after training.
+    The printed lines are in `lang` (``"en"`` or ``"zh"``, from :mod:`viz.messages`).
     """
     from nn.datasets import load_mnist
     from nn.trainer import Trainer
+    from viz.messages import check_lang, message
+
+    check_lang(lang)
 
     hidden = hidden or [50]
     t0 = time.perf_counter()
@@ -43,8 +48,8 @@ def run(model: str = "two_layer", iters: int = 10000, batch_size: int = 100, lr:
     if train_limit:
         x_train, t_train = x_train[:train_limit], t_train[:train_limit]
     if verbose:
-        print(f"MNIST: {len(x_train)} training and {len(x_test)} test images "
-              f"({time.perf_counter() - t0:.1f} s to load)")
+        print(message("train.loaded", lang, train=len(x_train), test=len(x_test),
+                      seconds=time.perf_counter() - t0))
     net = build_model(model, hidden, seed)  # np.random.seed(seed), as at the top of a book script
     epochs = -(-iters * batch_size // len(x_train))  # enough epochs to run `iters` iterations
     per_epoch = max(len(x_train) // batch_size, 1)
@@ -52,9 +57,9 @@ def run(model: str = "two_layer", iters: int = 10000, batch_size: int = 100, lr:
     def report(epoch: int, history: dict[str, list[float]]) -> None:
         # one line per epoch instead of the book's `train loss:` line per iteration
         loss = float(np.mean(history["loss"][-per_epoch:]))
-        print(f"epoch {epoch:3d}  iter {history['epoch_iter'][-1]:6d}  loss {loss:.4f}  "
-              f"train acc {history['train_acc'][-1]:.4f}  "
-              f"test acc {history['test_acc'][-1]:.4f}",
+        print(message("train.epoch", lang, epoch=epoch, iter=history["epoch_iter"][-1],
+                      loss=loss, train_acc=history["train_acc"][-1],
+                      test_acc=history["test_acc"][-1]),
               file=sys.stderr if progress else sys.stdout)
 
     trainer = Trainer(net, x_train, t_train, x_test, t_test, epochs=epochs,
@@ -63,10 +68,10 @@ def run(model: str = "two_layer", iters: int = 10000, batch_size: int = 100, lr:
                       progress=progress, on_epoch=report if verbose else None)
     history = trainer.train()
     if verbose:
-        print(f"final test accuracy {trainer.final_test_acc:.4f} after {trainer.current_iter} "
-              f"iterations ({time.perf_counter() - t0:.1f} s)")
+        print(message("train.final", lang, acc=trainer.final_test_acc,
+                      iters=trainer.current_iter, seconds=time.perf_counter() - t0))
     if plot is not None:
         path = trainer.plot(plot)
         if verbose:
-            print(f"curves: {path}")
+            print(message("train.curves", lang, path=path))
     return history

@@ -40,7 +40,8 @@ LANGS = ("en", "zh")
 #: key -> {"en": ..., "zh": ...}. Keys are grouped by where the text appears:
 #: ``caption.*`` step captions (frames and explorer), ``picture.*`` pictures and their
 #: tooltips, ``explorer.*`` the HTML page, ``panel.*`` its side panel, ``demo.*`` the demo,
-#: ``font.*`` the missing-font warning, ``watch.*`` the training-replay page,
+#: ``train.*`` the training lines of ``graphgrad train`` and the demo, ``font.*`` the
+#: missing-font warning, ``watch.*`` the training-replay page,
 #: ``op.<name>`` / ``op.<name>.term`` each op's description and its name in the book.
 MESSAGES: dict[str, dict[str, str]] = {
     # ------------------------------------------------------------ step captions
@@ -337,7 +338,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "demo.grad": {
         "en": "  d price / d {name:<10} = {grad:<6}   ({meaning})",
-        "zh": "  price 关于 {name:<10} 的导数 = {grad:<6}   （{meaning}）",
+        "zh": "  ∂price/∂{name:<10} = {grad:<6}   （price 对{meaning}的导数）",
+    },
+    "demo.file": {
+        "en": "  {path}",
+        "zh": "  {path}",
     },
     "demo.pictures": {
         "en": "Pictures (values above each edge, gradients below in red):",
@@ -354,8 +359,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "用浏览器打开 {path}，可以一个节点一个节点地单步查看反向传播。",
     },
     "demo.no_pillow": {
-        "en": "(no {path}: the step-by-step GIF needs Pillow: pip install 'graphgrad[anim]')",
-        "zh": "（没有生成 {path}：逐步动画 GIF 需要 Pillow：pip install 'graphgrad[anim]'）",
+        "en": "  (no {path}: the step-by-step GIF needs Pillow: pip install 'graphgrad[anim]')",
+        "zh": "  （没有生成 {path}：逐步动画 GIF 需要 Pillow：pip install 'graphgrad[anim]'）",
     },
     "demo.no_matplotlib": {
         "en": "(no training curves: they need matplotlib: pip install 'graphgrad[train]')",
@@ -371,11 +376,30 @@ MESSAGES: dict[str, dict[str, str]] = {
         "（可以带 .gz 后缀）放到 {cache}，或放到任意文件夹并把 MNIST_DIR 设为该文件夹。\n"
         "只看计算图部分：graphgrad demo --no-train",
     },
-    "demo.leaf.apple": {"en": "apple price", "zh": "苹果的单价"},
-    "demo.leaf.apple_num": {"en": "number of apples", "zh": "苹果的个数"},
-    "demo.leaf.orange": {"en": "orange price", "zh": "橘子的单价"},
-    "demo.leaf.orange_num": {"en": "number of oranges", "zh": "橘子的个数"},
+    "demo.leaf.apple": {"en": "apple price", "zh": "苹果单价"},
+    "demo.leaf.apple_num": {"en": "number of apples", "zh": "苹果个数"},
+    "demo.leaf.orange": {"en": "orange price", "zh": "橘子单价"},
+    "demo.leaf.orange_num": {"en": "number of oranges", "zh": "橘子个数"},
     "demo.leaf.tax": {"en": "consumption tax", "zh": "消费税"},
+    # ------------------------------------------------------------ training (graphgrad train, demo)
+    "train.loaded": {
+        "en": "MNIST: {train} training and {test} test images ({seconds:.1f} s to load)",
+        "zh": "MNIST：{train} 张训练图像，{test} 张测试图像（读取用时 {seconds:.1f} 秒）",
+    },
+    "train.epoch": {
+        "en": "epoch {epoch:3d}  iter {iter:6d}  loss {loss:.4f}  train acc {train_acc:.4f}  "
+        "test acc {test_acc:.4f}",
+        "zh": "epoch {epoch:3d}  第 {iter:6d} 次迭代  损失 {loss:.4f}  "
+        "训练数据的识别精度 {train_acc:.4f}  测试数据的识别精度 {test_acc:.4f}",
+    },
+    "train.final": {
+        "en": "final test accuracy {acc:.4f} after {iters} iterations ({seconds:.1f} s)",
+        "zh": "{iters} 次迭代后，测试数据的识别精度为 {acc:.4f}（用时 {seconds:.1f} 秒）",
+    },
+    "train.curves": {
+        "en": "curves: {path}",
+        "zh": "学习曲线：{path}",
+    },
     # ------------------------------------------------------------ fonts
     "font.missing_cjk": {
         "en": "no CJK font found for the Chinese text in this picture (looked for {fonts}); "

@@ -94,3 +94,62 @@ def test_demo_without_pillow_and_matplotlib_names_the_extras(tmp_path, monkeypat
     assert seen["plot"] is None and seen["iters"] == 10000
     assert not (tmp_path / "apple_orange_backward.gif").exists()
     assert (tmp_path / "apple_orange.html").exists()
+
+
+@needs_renderer
+@pytest.mark.parametrize(("lang", "lines"), [
+    (None, ["Apple/orange purchase (Deep Learning from Scratch, 5.4):",
+            "  price = (apple*apple_num + orange*orange_num) * tax = 715",
+            "  d price / d apple      = 2.2      (apple price)",
+            "  d price / d tax        = 650      (consumption tax)",
+            "Pictures (values above each edge, gradients below in red):"]),
+    ("zh", ["买苹果和橘子（《深度学习入门》5.4 节）：",
+            "  支付金额 price = (apple*apple_num + orange*orange_num) * tax = 715",
+            "  ∂price/∂apple      = 2.2      （price 对苹果单价的导数）",
+            "  ∂price/∂apple_num  = 110      （price 对苹果个数的导数）",
+            "  ∂price/∂tax        = 650      （price 对消费税的导数）",
+            "计算图的图片（箭头上方是值，下方红色的是梯度）："]),
+])
+def test_demo_explains_in_the_chosen_language(tmp_path, capsys, from_catalogue, lang, lines):
+    import json
+    import re
+
+    assert main(["demo", "--no-train", "--out", str(tmp_path), *(["--lang", lang] if lang
+                                                                  else [])]) == 0
+    out = capsys.readouterr().out
+    for line in lines:
+        assert line in out.splitlines()
+    files = {f"  {path}" for path in tmp_path.iterdir()}  # demo.file: the files written
+    assert len(files) == 5 and files <= set(out.splitlines())
+    # every other line is the catalogue's
+    assert from_catalogue("\n".join(set(out.splitlines()) - files), lang or "en") == []
+    if lang == "zh":
+        assert from_catalogue(out, "en") != []  # ... and the check can fail
+    page = (tmp_path / "apple_orange.html").read_text(encoding="utf-8")
+    data = json.loads(re.search(r'id="gg-data">(.*?)</script>', page, re.S).group(1))
+    assert data["lang"] == lang  # --lang zh: the page opens in Chinese; else the browser's
+
+
+@needs_renderer
+def test_demo_notes_and_training_lines_come_from_the_catalogue(tmp_path, monkeypatch, capsys,
+                                                               from_catalogue):
+    from graphgrad import train
+
+    seen = {}
+    monkeypatch.setattr(train, "run", lambda *a, **k: seen.update(k))
+    monkeypatch.setitem(sys.modules, "PIL", None)
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    assert demo.run(tmp_path, train=True, lang="zh") == 0
+    out = capsys.readouterr().out
+    assert "（没有生成 " in out and "（不画训练曲线：需要 matplotlib" in out
+    assert "用 MNIST 训练书中的 TwoLayerNet" in out
+    files = {f"  {path}" for path in tmp_path.iterdir()}
+    assert from_catalogue("\n".join(set(out.splitlines()) - files), "zh") == []
+    assert seen["lang"] == "zh"
+
+
+def test_demo_refuses_other_languages(tmp_path):
+    with pytest.raises(ValueError, match="lang='fr'"):
+        demo.run(tmp_path, train=False, lang="fr")
+    with pytest.raises(SystemExit):
+        main(["demo", "--lang", "fr"])

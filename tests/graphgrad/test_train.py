@@ -35,3 +35,14 @@ def test_unknown_model_is_an_error():
 def test_missing_data_folder_names_it(tmp_path):
     with pytest.raises(Exception, match=str(tmp_path / "nope")):
         train.run(data=tmp_path / "nope", iters=1, verbose=False, progress=False)
+
+
+def test_training_lines_in_chinese(capsys, mnist_dir, from_catalogue):
+    train.run("two_layer", iters=40, batch_size=100, lr=0.1, data=mnist_dir, train_limit=2000,
+              progress=False, lang="zh")
+    out = capsys.readouterr().out
+    assert "MNIST：2000 张训练图像，10000 张测试图像" in out
+    assert "epoch   2  第     21 次迭代" in out and "40 次迭代后，测试数据的识别精度为 " in out
+    assert from_catalogue(out, "zh") == []
+    with pytest.raises(ValueError, match="lang='fr'"):
+        train.run(data=mnist_dir, iters=1, verbose=False, progress=False, lang="fr")
