@@ -89,7 +89,8 @@ def test_conv2d_equals_the_books_im2col_products(case, book_im2col, chunks):
 
 @pytest.mark.parametrize(("k", "s", "p", "shape"), [
     ((2, 2), 2, 0, (2, 3, 8, 8)), ((2, 2), 2, 0, (2, 2, 7, 9)), ((3, 3), 2, 1, (2, 2, 7, 9)),
-    ((3, 2), 1, 1, (1, 2, 5, 6)), ((2, 2), 1, 0, (2, 1, 5, 5)), ((3, 3), 3, 2, (1, 2, 9, 7))])
+    ((3, 2), 1, 1, (1, 2, 5, 6)), ((2, 2), 1, 0, (2, 1, 5, 5)), ((3, 3), 3, 2, (1, 2, 9, 7)),
+    ((1, 2), 2, 0, (2, 2, 5, 6)), ((2, 1), 1, 0, (2, 1, 5, 5))])  # one-wide windows: one step
 def test_max_pool_equals_the_books_argmax_including_ties(k, s, p, shape, book_im2col, chunks):
     x = _ints(shape)  # small integers: many windows hold their maximum twice
     x[0, 0, :2, :2] = 3.0  # a window of equal values: the first one gets the gradient
