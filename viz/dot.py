@@ -113,9 +113,11 @@ def _edge_stmt(e: LayoutEdge, make_room: bool = False) -> str:
     if e.highlight:
         attrs.append(_EDGE_HIGHLIGHT[e.highlight])
     if e.main:
-        # the main data path pulls hardest for a straight line; where a layer's parameters
-        # stand beside it, one rank more keeps its frame clear of the previous layer's
-        attrs.append("weight=8 minlen=2" if make_room else "weight=8")
+        # the main data path pulls hardest for a straight line. Where a layer's parameters
+        # stand beside it, two ranks more: the parameters take the rank before the layer, and
+        # the arrow's label (Graphviz puts it half-way) comes before them, outside the layer's
+        # frame, so the arrow enters the frame on its left side with nothing drawn across it.
+        attrs.append("weight=8 minlen=3" if make_room else "weight=8")
     return f"  {e.tail} -> {e.head} [{' '.join(attrs)}];"
 
 
@@ -161,14 +163,47 @@ def _cluster_blocks(
         lines.append(f"{indent}subgraph {cluster.id} {{")
         lines.append(
             f'{indent}  graph [id="{cluster.id}" label=<{html_text(cluster.label)}> '
-            'style="rounded,dashed" color="#6b7280" fontcolor="#374151" labeljust=l];'
+            # the layer's name on top: at the bottom, the frame is drawn across the label of
+            # a parameter's arrow when that parameter stands at the top (a Graphviz quirk)
+            'style="rounded,dashed" color="#6b7280" fontcolor="#374151" labeljust=l labelloc=t];'
         )
         for nid in cluster.members:
             lines.append(_node_stmt(by_id[nid], indent + "  ", nid in main))
             placed.add(nid)
+        lines.extend(f"{indent}  {chain}" for chain in _input_order(layout, cluster, by_id))
         stack.append((cluster, True))
         stack.extend((c, False) for c in reversed(children.get(cluster.id, [])))
     return placed
+
+
+def _input_order(
+    layout: GraphLayout, cluster: LayoutCluster, by_id: dict[str, LayoutNode]
+) -> list[str]:
+    """Invisible arrows that keep a layer's parameters in the order of its expression (W, b).
+
+    ``ordering=in`` does that for the whole graph, but Graphviz does not keep it inside a
+    cluster (graphviz issue 1235, "clusters and ordered edges don't go together"); an
+    invisible arrow between two nodes of one rank does hold there. Inside a cluster of a
+    left-to-right (or right-to-left) graph Graphviz stacks such an arrow's head above its
+    tail, so the arrow points from the later input to the earlier one; top-to-bottom it runs
+    left to right. ``tests/viz/test_dot.py`` checks the drawn order, for when Graphviz changes.
+    """
+    members = set(cluster.members)
+    uses: dict[str, int] = {}
+    for e in layout.edges:
+        uses[e.tail] = uses.get(e.tail, 0) + 1
+    leaves: dict[str, list[str]] = {}  # head -> its leaf inputs in this frame, by slot
+    for e in sorted(layout.edges, key=lambda e: (e.slot is None, e.slot or 0)):
+        if (e.head in members and e.tail in members and uses[e.tail] == 1
+                and by_id[e.tail].kind in ("param", "input")):
+            leaves.setdefault(e.head, []).append(e.tail)
+    upward = layout.rankdir in ("LR", "RL")
+    chains = []
+    for ins in leaves.values():
+        for first, then in zip(ins, ins[1:]):
+            tail, head = (then, first) if upward else (first, then)
+            chains.append(f"{{rank=same; {tail} -> {head} [style=invis];}}")
+    return chains
 
 
 def layout_to_dot(layout: GraphLayout) -> str:
