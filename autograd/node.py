@@ -260,12 +260,14 @@ class Node:
     @property
     def shape(self) -> tuple[int, ...]:
         """Shape of the value; ``()`` for a scalar."""
-        return np.shape(self.value)
+        value = self.value  # a Python float, or a NumPy scalar or array (which know their shape)
+        return () if value.__class__ is float else value.shape
 
     @property
     def ndim(self) -> int:
         """Number of dimensions of the value."""
-        return np.ndim(self.value)
+        value = self.value
+        return 0 if value.__class__ is float else value.ndim
 
     @property
     def size(self) -> int:
@@ -497,8 +499,8 @@ def _backward_fast(root: Node, seed: Any, retain_grad: bool) -> None:
     The same visits, the same op calls and the same sums in the same order, so the gradients
     are bit-identical (tests/autograd/test_node.py checks 300 random programs). What changes:
     running sums live in each node's ``.grad`` slot instead of a dict (the walk clears
-    intermediates and sets leaves' old gradients aside, added back at the end), one- and
-    two-input ops are called without building argument tuples, and a Python-float
+    intermediates and sets leaves' old gradients aside, added back at the end), one-, two-
+    and three-input ops are called without building argument tuples, and a Python-float
     contribution to a Python-float input skips `_fit`.
     """
     order, kept = _reachable(root, reset=True)
@@ -519,7 +521,16 @@ def _backward_fast(root: Node, seed: Any, retain_grad: bool) -> None:
             if b is None:  # one input: it needs a gradient, or the node would not be recorded
                 (ga,) = op.backward(g, node.value, node.ctx, a.value)
                 gb = None
-            elif node._more:  # three or more inputs (Affine: x, W, b)
+            elif len(node._more) == 1:  # three inputs (Affine, Convolution: x, W, b)
+                third = node._more[0]
+                if not op.partial or (a.requires_grad and b.requires_grad and third.requires_grad):
+                    ga, gb, g3 = op.backward(g, node.value, node.ctx, a.value, b.value, third.value)
+                else:
+                    ga, gb, g3 = op.backward(
+                        g, node.value, node.ctx, a.value, b.value, third.value,
+                        needs=(a.requires_grad, b.requires_grad, third.requires_grad))
+                more = [(third, g3)]
+            elif node._more:  # four or more
                 inputs = node.inputs
                 needs = tuple([inp.requires_grad for inp in inputs])
                 values = [inp.value for inp in inputs]

@@ -1051,7 +1051,7 @@ class CrossEntropy(Op):
 
     @staticmethod
     def forward(x, t):
-        if np.ndim(x) != 2:
+        if getattr(x, "ndim", 0) != 2:
             raise ValueError(f"cross_entropy: logits must have shape (N, C), got {np.shape(x)}")
         n, classes = x.shape
         logp = _log_softmax_array(x, 1)

@@ -158,11 +158,17 @@ class Layer:
 
     def _record(self, inputs: tuple, params: tuple) -> Node:
         """``apply_op`` on Nodes: the same forward, recorded as one node of the graph."""
-        op = self.op
-        nodes = [v if v.__class__ is Node else as_node(v) for v in inputs]
+        op, nodes, args = self.op, [], []
+        for v in inputs:
+            if v.__class__ is not Node:
+                v = as_node(v)
+            nodes.append(v)
+            args.append(v.value)
         for attr, p in self._params.items():  # the parameters' leaf Nodes follow the data
-            nodes.append(p if p.__class__ is Node else self.parameter(attr))
-        args = [n.value for n in nodes]
+            if p.__class__ is not Node:
+                p = self.parameter(attr)
+            nodes.append(p)
+            args.append(p.value)
         if op.saves:
             out, ctx = op.forward(*args, *params)
         else:
@@ -326,15 +332,23 @@ class AffineOp(Op):
 
     @staticmethod
     def forward(x, W, b):
-        return np.dot(x.reshape(x.shape[0], -1), W) + b
+        return np.dot(_flat(x), W) + b
 
     @staticmethod
     def backward(g, y, ctx, x, W, b, needs=(True, True, True)):
         # Also correct on Nodes (create_graph=True): reshape, .T, @ and .sum are all recorded.
-        dx = (g @ W.T).reshape(x.shape) if needs[0] else None
-        dW = x.reshape(x.shape[0], -1).T @ g if needs[1] else None
+        dx = None
+        if needs[0]:
+            dx = g @ W.T
+            dx = dx if x.ndim == 2 else dx.reshape(x.shape)
+        dW = _flat(x).T @ g if needs[1] else None
         db = g.sum(axis=0) if needs[2] else None
         return dx, dW, db
+
+
+def _flat(x: Any) -> Any:
+    """A batch as rows, (N, features): (N, C, H, W) images are flattened; (N, D) stays as it is."""
+    return x if x.ndim == 2 else x.reshape(x.shape[0], -1)
 
 
 def _check_affine(who: str, x_shape: tuple[int, ...], W: np.ndarray, b: np.ndarray) -> None:
