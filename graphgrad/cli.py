@@ -320,17 +320,15 @@ def _explore_arguments(p: argparse.ArgumentParser) -> None:
                    help="quiz mode (.html only): gradients start hidden, the learner types each "
                    "one, with hints after a wrong answer and a score at the end")
     p.add_argument("--lang", choices=LANGS, default=None,
-                   help="language the page opens in: en or zh (中文); its 中文 / English switch "
-                   "changes it (default: the browser's language)")
+                   help="en or zh (中文): the language a page opens in (its 中文 / English "
+                   "switch changes it; default: the browser's), or of a picture's words "
+                   "(default: en)")
 
 
 def _explore_check(args: argparse.Namespace) -> None:
     check_output(args.output, "-o", EXPLORE_SUFFIXES)
     if args.quiz and args.output.suffix.lower() not in (".html", ".htm"):
         raise UsageError(f"--quiz writes a page: use -o with .html or .htm, "
-                         f"not {args.output.name}")
-    if args.lang and args.output.suffix.lower() not in (".html", ".htm"):
-        raise UsageError(f"--lang sets the language of a page: use -o with .html or .htm, "
                          f"not {args.output.name}")
 
 

@@ -44,16 +44,17 @@ def draw_pictures(out: Path, lang: str | None = None) -> list[Path | str]:
     import viz
     from viz.messages import message
 
+    words = lang or "en"  # of the pictures; the page opens in `lang`, else the browser's
     price, _ = _apple_orange_graph()
-    written: list[Path | str] = [viz.render(price, out / "apple_orange_forward.png")]
+    written: list[Path | str] = [viz.render(price, out / "apple_orange_forward.png", lang=words)]
     price.backward()
-    written.append(viz.render(price, out / "apple_orange.png"))
-    written.append(viz.render(price, out / "apple_orange.svg"))
+    written.append(viz.render(price, out / "apple_orange.png", lang=words))
+    written.append(viz.render(price, out / "apple_orange.svg", lang=words))
     gif = out / "apple_orange_backward.gif"
     if _have("PIL"):
-        written.append(viz.backward_steps(price, forward_frame=True).save_gif(gif))
+        written.append(viz.backward_steps(price, forward_frame=True, lang=words).save_gif(gif))
     else:
-        written.append(message("demo.no_pillow", lang or "en", path=gif))
+        written.append(message("demo.no_pillow", words, path=gif))
     written.append(viz.to_html(price, out / "apple_orange.html", lang=lang))
     return written
 

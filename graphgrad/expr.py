@@ -315,7 +315,8 @@ def explore_command(
 
     ``max_nodes``: ``None`` for viz's default, ``0`` for no limit. ``quiz``: write the page in
     quiz mode, and keep the gradients off the terminal too. ``lang``: the language the page
-    opens in (``None``: the browser's). Returns the exit status; errors are printed to stderr.
+    opens in (``None``: the browser's), or of a picture's words (``None``: English).
+    Returns the exit status; errors are printed to stderr.
     """
     import viz  # only this subcommand needs viz (and Graphviz)
     from viz.backends import FORMATS
@@ -337,7 +338,7 @@ def explore_command(
         if suffix in PAGE_SUFFIXES:
             viz.to_html(root, output, quiz=quiz, lang=lang, **options)
         else:
-            viz.render(root, output, **options)
+            viz.render(root, output, lang=lang or "en", **options)
     except (ExpressionError, ValueError, TypeError) as err:
         return _fail(str(err))
     except ArithmeticError as err:  # e.g. a division by zero in the backward pass

@@ -89,7 +89,8 @@ def browser_page(chromium):
     ``page.requests``, ``page.dialogs`` and ``page.errors`` are lists filled as the page runs;
     every dialog is dismissed.
     """
-    context = chromium.new_context(viewport={"width": 1280, "height": 820})
+    # an English browser: pages that follow the browser's language open in English
+    context = chromium.new_context(viewport={"width": 1280, "height": 820}, locale="en-US")
     page = context.new_page()
     page.requests = []
     page.dialogs = []

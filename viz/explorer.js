@@ -484,7 +484,7 @@
     row(dl, t("panel.formula"), info.formula);
     row(dl, t("panel.derivative"), info.derivative);
     row(dl, t("panel.inputs"), inputs && inputs.join(", "));
-    row(dl, "", info.detail);
+    row(dl, "", tr(info, "detail"));
     if (info.value) {
       if (mode === "forward" && info.computed_at > fstep) {
         row(dl, t("panel.value"), t("panel.not_yet"));
@@ -541,10 +541,12 @@
     var note = document.getElementById("gg-note");
     note.textContent = tr(data, "note");
     note.hidden = !note.textContent;
-    // words drawn inside the picture: the unnamed output marker and the folded box
+    // words drawn inside the picture: the unnamed output marker, the folded box, scope boxes
     for (var id in data.svg_text) {
       var texts = el(id) ? el(id).getElementsByTagName("text") : [];
-      if (texts.length === 1) texts[0].textContent = data.svg_text[id][lang];
+      var lines = data.svg_text[id][lang];
+      if (texts.length !== lines.length) continue; // not drawn as expected: leave it be
+      for (i = 0; i < lines.length; i++) texts[i].textContent = lines[i];
     }
     for (i = 0; i < langButtons.length; i++) {
       langButtons[i].setAttribute("aria-pressed",

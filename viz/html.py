@@ -45,8 +45,8 @@ from autograd.files import write_bytes
 from .backends import dot_to_svg
 from .dot import GRAD_COLOR, layout_to_dot
 from .labels import _plain, display_name, format_number, shape_text
-from .layout import op_symbol
-from .messages import LANGS, check_lang, message, messages_for, op_description, op_term
+from .layout import GraphLayout, layout_of, op_symbol
+from .messages import LANGS, message, messages_for, op_description, op_term
 from .options import Options
 from .quiz import page_data as quiz_page_data
 from .text import Names, local_derivatives, plain_doc
@@ -172,7 +172,17 @@ def _op_texts(op: Any, lang: str) -> dict[str, str]:
     return {"op": op_term(op, lang), "doc": op_description(op, lang, fallback=doc)}
 
 
-def _node_info(rp: Replay, computed_at: Mapping[int, int]) -> dict[str, dict[str, Any]]:
+def _layouts(rp: Replay) -> dict[str, GraphLayout]:
+    """The drawing plan's words in every language (the same plan, ids and all: only the
+    words of the output marker, the folded box, scopes and tooltips differ)."""
+    base = rp.options.lang
+    return {code: rp.layout if code == base else
+            layout_of(rp.root, dataclasses.replace(rp.options, show="values", lang=code))
+            for code in LANGS}
+
+
+def _node_info(rp: Replay, computed_at: Mapping[int, int],
+               layouts: Mapping[str, GraphLayout]) -> dict[str, dict[str, Any]]:
     """What the side panel shows for each drawn element, keyed by its SVG id."""
     precision = rp.options.precision
     layout, names, lang = rp.layout, rp.names, rp.names.lang
@@ -211,22 +221,18 @@ def _node_info(rp: Replay, computed_at: Mapping[int, int]) -> dict[str, dict[str
             }, lang))
         info[unit] = entry
     root = rp.root
-    words = _svg_words(rp)
+    drawn = {code: {n.id: n for n in layouts[code].nodes} for code in LANGS}
     for n in layout.nodes:
         if n.id not in info and n.node_id is not None:  # a shared leaf drawn once per use
             info[n.id] = info[layout.units[n.node_id]]
-        elif n.kind == "scope":  # the scope's name is the user's; its detail is the layout's
-            info[n.id] = {"title": n.label, "kind": n.kind, "detail": n.detail, "doc": n.tooltip}
-        elif n.kind == "folded":
-            info[n.id] = {"kind": n.kind, "detail": n.detail, **_texts(lambda code: {
-                "title": words["folded"][code],
-                "doc": message("picture.folded_tooltip", code, n=layout.folded_nodes,
-                               max_nodes=rp.options.max_nodes)}, lang)}
+        elif n.kind in ("scope", "folded"):
+            info[n.id] = {"kind": n.kind, **_texts(lambda code, i=n.id: {
+                "title": drawn[code][i].label, "detail": drawn[code][i].detail,
+                "doc": drawn[code][i].tooltip}, lang)}
         elif n.kind == "output":
             info[n.id] = {
-                **_texts(lambda code, n=n: {
-                    "title": words["output"][code] if "output" in words else n.label,
-                    "doc": message("panel.output_doc", code)}, lang),
+                **_texts(lambda code: {"title": drawn[code]["output"].label,
+                                       "doc": message("panel.output_doc", code)}, lang),
                 "kind": "output",
                 "value": _summary(root.value, precision),
                 "grad": history.get(root.id, [])[:1],
@@ -236,16 +242,16 @@ def _node_info(rp: Replay, computed_at: Mapping[int, int]) -> dict[str, dict[str
     return info
 
 
-def _svg_words(rp: Replay) -> dict[str, dict[str, str]]:
-    """The words drawn inside the picture that the switch rewrites, per language: the output
-    marker when the user gave it no name, and the folded box (a name the user gave is kept)."""
-    words = {}
-    if not (rp.names.params.get(rp.root.id) or rp.root.name):
-        words["output"] = {code: message("picture.output", code) for code in LANGS}
-    if rp.layout.folded_nodes:
-        words["folded"] = {code: message("picture.folded", code, n=rp.layout.folded_nodes)
-                           for code in LANGS}
-    return words
+def _svg_words(layouts: Mapping[str, GraphLayout]) -> dict[str, dict[str, list[str]]]:
+    """The words drawn inside the picture that the switch rewrites: per element id and
+    language, its lines of text (label, then detail): the unnamed output marker, the folded
+    box and collapsed scopes. A name the user gave is the same in both and left out."""
+    words: dict[str, dict[str, list[str]]] = {}
+    for code, layout in layouts.items():
+        for n in layout.nodes:
+            if n.kind in ("output", "folded", "scope"):
+                words.setdefault(n.id, {})[code] = [t for t in (n.label, n.detail) if t]
+    return {i: w for i, w in words.items() if len({tuple(t) for t in w.values()}) > 1}
 
 
 #: The catalogue entries the page's script words itself with: the toolbar, the panel, the
@@ -270,25 +276,19 @@ def _page_parts(rp: Replay, title: str | None, lang: str | None = None
         note="",
     )
     svg = dot_to_svg(layout_to_dot(picture), inline=True)
-    def note(code: str) -> str:
-        if not base.folded_nodes:
-            return ""
-        return message("picture.folded_note", code, total=base.total_nodes,
-                       shown=base.total_nodes - base.folded_nodes, n=base.folded_nodes,
-                       max_nodes=rp.options.max_nodes)
-
+    layouts = _layouts(rp)
     data = {
         "format": "graphgrad-explorer/1",
         "lang": lang,
         **_texts(lambda code: {
             "title": title or message("explorer.title", code, name=rp.names_in(code)[rp.root]),
-            "note": note(code)}, rp.names.lang),
+            "note": layouts[code].note}, rp.names.lang),
         "messages": messages_for(PAGE_MESSAGES),
-        "svg_text": _svg_words(rp),
+        "svg_text": _svg_words(layouts),
         "grad_color": GRAD_COLOR,
         "forward": {"steps": fsteps},
         "backward": {"steps": _backward_json(rp), "edges": sorted(rp.final)},
-        "nodes": _node_info(rp, computed_at),
+        "nodes": _node_info(rp, computed_at, layouts),
         "layout": {k: v for k, v in picture.to_dict().items() if k != "units"},
     }
     return data, svg
@@ -439,15 +439,12 @@ def to_html(
     Needs a Graphviz renderer for the layout (see :func:`viz.backend`).
     """
     if lang is not None:
-        try:
-            check_lang(lang)
-        except ValueError as err:
-            raise ValueError(f"viz.to_html: {err}") from None
+        options["lang"] = lang  # checked with the other options; the picture's words too
     opts = Options.of("viz.to_html", options)
-    rp = replay(root, grad, opts, "viz.to_html", lang or "en")
+    rp = replay(root, grad, opts, "viz.to_html")
     data, svg = _page_parts(rp, title, lang)
     if quiz:
-        data["quiz"] = quiz_page_data(rp, grad, lang or "en")
+        data["quiz"] = quiz_page_data(rp, grad, opts.lang)
     page = _page(data, svg)
     if path is None:
         return page

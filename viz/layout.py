@@ -21,6 +21,7 @@ from typing import Any
 import autograd
 
 from .labels import display_name, format_value, shape_text
+from .messages import message
 from .options import DEFAULT_MAX_NODES, Options
 
 __all__ = [
@@ -335,7 +336,7 @@ def layout_of(root: Any, opts: Options) -> GraphLayout:
             continue
         emitted.add(unit)
         if unit in single:
-            nodes.append(_plain_node(node, unit, names, precision, group))
+            nodes.append(_plain_node(node, unit, names, precision, group, opts.lang))
         else:
             nodes.append(LayoutNode(id=unit, kind="folded" if unit == "folded" else "scope",
                                     label=""))
@@ -343,14 +344,15 @@ def layout_of(root: Any, opts: Options) -> GraphLayout:
     folded_count = len(members.get("folded", ()))
     for i, lnode in enumerate(nodes):
         if lnode.kind == "scope":
-            nodes[i] = _scope_node(lnode.id, scope_name[lnode.id], members[lnode.id], names)
+            nodes[i] = _scope_node(lnode.id, scope_name[lnode.id], members[lnode.id], names,
+                                   opts.lang)
         elif lnode.kind == "folded":
             nodes[i] = LayoutNode(
                 id="folded",
                 kind="folded",
-                label=f"… {folded_count} nodes folded",
-                tooltip=f"{folded_count} nodes further from the output are not drawn "
-                f"(max_nodes={max_nodes})",
+                label=message("picture.folded", opts.lang, n=folded_count),
+                tooltip=message("picture.folded_tooltip", opts.lang, n=folded_count,
+                                max_nodes=max_nodes),
             )
 
     # 4. Edges: one per (input slot) between drawn nodes; edges touching a scope box or the
@@ -419,10 +421,9 @@ def layout_of(root: Any, opts: Options) -> GraphLayout:
 
     # 5. The output marker, as in the textbook: the root's value leaves to the right, the
     # seed gradient (1) comes back in.
-    out_name = _name(root, names) or "output"
-    nodes.append(
-        LayoutNode(id="output", kind="output", label=out_name, tooltip="the output of the graph")
-    )
+    out_name = _name(root, names) or message("picture.output", opts.lang)
+    nodes.append(LayoutNode(id="output", kind="output", label=out_name,
+                            tooltip=message("picture.output_tooltip", opts.lang)))
     edges.append(
         LayoutEdge(
             id=f"edge{root.id}_output",
@@ -441,10 +442,8 @@ def layout_of(root: Any, opts: Options) -> GraphLayout:
     clusters = _clusters(nodes) if group else []
     note = ""
     if folded_count:
-        note = (
-            f"Note: {len(order)} nodes; showing the {len(order) - folded_count} nearest the "
-            f"output, {folded_count} folded (max_nodes={max_nodes})"
-        )
+        note = message("picture.folded_note", opts.lang, total=len(order),
+                       shown=len(order) - folded_count, n=folded_count, max_nodes=max_nodes)
     return GraphLayout(
         nodes=nodes,
         edges=edges,
@@ -458,15 +457,16 @@ def layout_of(root: Any, opts: Options) -> GraphLayout:
 
 
 def _plain_node(
-    node: Any, unit: str, names: Mapping[int, str], precision: int, group: bool
+    node: Any, unit: str, names: Mapping[int, str], precision: int, group: bool, lang: str
 ) -> LayoutNode:
     name = _name(node, names)
     scope = node.scope if group else None
     if node.op is None:
         kind = "param" if node.requires_grad else "input"
         label = leaf_label(node, name, precision)
-        what = "parameter (requires_grad)" if node.requires_grad else "input / constant"
-        tooltip = f"{label}: {what}, {_shape_words(node.shape)}"
+        what = message("picture.param" if node.requires_grad else "picture.input", lang)
+        tooltip = message("picture.leaf_tooltip", lang, label=label, what=what,
+                          shape=_shape_words(node.shape, lang))
         return LayoutNode(unit, kind, label, "", tooltip, node.id, scope)
     op = node.op
     formula = getattr(op, "formula", "")
@@ -474,22 +474,26 @@ def _plain_node(
     tooltip = f"{getattr(op, 'name', op_symbol(node.op))}: {formula}"
     if derivative:
         tooltip += f"\n{derivative}"
-    tooltip += f"\n{_shape_words(node.shape)}"
+    tooltip += f"\n{_shape_words(node.shape, lang)}"
     return LayoutNode(unit, "op", op_symbol(node.op), name or "", tooltip, node.id, scope)
 
 
-def _shape_words(shape: tuple[int, ...]) -> str:
-    return "scalar" if shape == () else f"shape {shape_text(shape)}"
+def _shape_words(shape: tuple[int, ...], lang: str) -> str:
+    if shape == ():
+        return message("picture.scalar", lang)
+    return message("picture.shape", lang, shape=shape_text(shape))
 
 
-def _scope_node(unit: str, scope: str, members: list[Any], names: Mapping[int, str]) -> LayoutNode:
+def _scope_node(unit: str, scope: str, members: list[Any], names: Mapping[int, str],
+                lang: str) -> LayoutNode:
     n_ops = sum(1 for n in members if n.op is not None)
     params = [n for n in members if n.op is None and n.requires_grad]
     shown = [f"{_name(p, names) or 'param'} {shape_text(p.shape)}" for p in params[:3]]
     if len(params) > 3:
-        shown.append(f"+{len(params) - 3} more")
-    detail = f"{n_ops} op{'' if n_ops == 1 else 's'}" + (" · " + ", ".join(shown) if shown else "")
-    tooltip = f"scope {display_name(scope)}: {len(members)} nodes collapsed"
+        shown.append(message("picture.scope_more", lang, n=len(params) - 3))
+    ops = message("picture.scope_one_op" if n_ops == 1 else "picture.scope_ops", lang, n=n_ops)
+    detail = ops + (" · " + ", ".join(shown) if shown else "")
+    tooltip = message("picture.scope_tooltip", lang, scope=display_name(scope), n=len(members))
     return LayoutNode(unit, "scope", display_name(scope), detail, tooltip, None, None)
 
 

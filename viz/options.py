@@ -11,6 +11,8 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
+from .messages import LANGS
+
 __all__ = ["DEFAULT_MAX_NODES", "Options", "SHOW_CHOICES", "RANKDIRS"]
 
 #: Default ``max_nodes``: beyond ~150 labelled nodes the picture is unreadable, and the PNG of
@@ -43,6 +45,10 @@ class Options:
         rankdir: Graphviz direction, ``"LR"`` (left to right) as in the textbook.
         dpi: pixels per inch of PNG and GIF output (``scale=2`` is ``dpi=144``); SVG and PDF
             are vector pictures and ignore it.
+        lang: the language of the words in the picture (captions of the frames, the output
+            marker, the folded box, the note, tooltips): ``"en"`` or ``"zh"`` (Simplified
+            Chinese, the terms of 《深度学习入门》); see :mod:`viz.messages`. Node names are the
+            user's and are never translated.
     """
 
     show: str = "both"
@@ -53,6 +59,7 @@ class Options:
     max_nodes: int | None = DEFAULT_MAX_NODES
     rankdir: str = "LR"
     dpi: float = DEFAULT_DPI
+    lang: str = "en"
 
     def __post_init__(self) -> None:
         self.check("viz")
@@ -81,6 +88,9 @@ class Options:
             18 <= self.dpi <= 1200
         ):
             raise ValueError(f"{caller}: dpi={self.dpi!r}: use a number from 18 to 1200 (72 = 1x)")
+        if self.lang not in LANGS:
+            raise ValueError(f"{caller}: lang={self.lang!r}: choose one of "
+                             f"{', '.join(map(repr, LANGS))} (English or Simplified Chinese)")
         if self.params is not None and not isinstance(self.params, Mapping):
             raise TypeError(
                 f"{caller}: params: expected a dict {{name: Node}} (like torchviz "

@@ -171,7 +171,9 @@ def backward_steps(
             by_edge.setdefault(u.edge, []).append((s.index, u))
     frames = []
     if forward_frame:
-        caption = (message("caption.forward_frame"),)
+        # the forward frame also says how to read the picture: its legend
+        caption = (message("caption.forward_frame", opts.lang),
+                   message("picture.legend", opts.lang))
         frames.append(Frame(0, None, _frame_layout(rp.layout, 0, None, by_edge, caption),
                             opts.dpi))
     for s in rp.steps:

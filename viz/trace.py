@@ -123,11 +123,14 @@ class Replay:
         return out
 
 
-def replay(root: Any, grad: Any, opts: Options, caller: str, lang: str = "en") -> Replay:
+def replay(root: Any, grad: Any, opts: Options, caller: str, lang: str | None = None) -> Replay:
     """Replay the backward pass of `root` (seed `grad`) for drawing with `opts`.
 
-    `caller` names the public function in the error for a root that is not a Node.
+    `caller` names the public function in the error for a root that is not a Node. The
+    captions are in `lang`, by default ``opts.lang`` (:meth:`Replay.backward_captions` gives
+    them in another).
     """
+    lang = lang or opts.lang
     check_root(root, caller)
     opts.check(caller)
     layout = layout_of(root, dataclasses.replace(opts, show="values"))

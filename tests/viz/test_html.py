@@ -658,7 +658,7 @@ def test_english_page_opens_in_the_browsers_language(apple):
     data = page_data(page)
     assert data["lang"] is None  # the browser decides; English shows until the script runs
     assert data["title"] == "graphgrad explorer: (apple × apple_num) × tax"
-    assert data["svg_text"]["output"] == {"en": "output", "zh": "输出"}  # unnamed output
+    assert data["svg_text"]["output"] == {"en": ["output"], "zh": ["输出"]}  # unnamed output
     assert data["nodes"]["output"]["i18n"]["zh"]["title"] == "输出"
     en = page_data(viz.to_html(apple.root, lang="en"))
     assert en["lang"] == "en" and en["backward"]["steps"] == data["backward"]["steps"]
@@ -677,10 +677,10 @@ def test_folded_words_come_from_the_catalogue_in_both_languages():
     # the layout's English words are the catalogue's: the switch can put either language
     assert data["note"] == layout_of(root, viz.Options(max_nodes=30)).note
     assert data["i18n"]["zh"]["note"].startswith("注意：共 ")
-    assert data["svg_text"]["folded"] == {code: message("picture.folded", code, n=folded)
+    assert data["svg_text"]["folded"] == {code: [message("picture.folded", code, n=folded)]
                                           for code in ("en", "zh")}
     box = next(n for n in data["layout"]["nodes"] if n["id"] == "folded")
-    assert box["label"] == data["svg_text"]["folded"]["en"]
+    assert [box["label"]] == data["svg_text"]["folded"]["en"]
     assert data["nodes"]["folded"]["i18n"]["zh"]["title"] == f"… 折叠了 {folded} 个节点"
 
 
@@ -787,4 +787,31 @@ def test_browser_quiz_follows_the_switch(tmp_path, browser_page, apple):
     page.wait_for_function("document.getElementById('gg-show-answers').textContent"
                            " === 'Show answers'")
     assert page.evaluate("window.graphgradExplorer.state().step") == 1
+    assert page.errors == []
+
+
+def test_browser_switch_rewrites_the_words_in_the_picture(tmp_path, browser_page, make_graph):
+    """A collapsed scope's detail and the unnamed output marker are drawn in the SVG: the
+    switch rewrites them (names stay); the scope's panel follows too."""
+    g = make_graph("two_scopes")
+    g.root.name = None
+    path = viz.to_html(g.root, tmp_path / "scopes.html", collapse_scopes=True, lang="zh")
+    data = page_data(path.read_text(encoding="utf-8"))
+    scope = next(i for i in data["svg_text"] if i.startswith("scope"))
+    zh_lines, en_lines = data["svg_text"][scope]["zh"], data["svg_text"][scope]["en"]
+    assert zh_lines[0] == en_lines[0]  # the scope's name is the user's
+    assert "个运算" in zh_lines[1] and " op" in en_lines[1]
+
+    def drawn(element: str) -> list[str]:
+        return page.evaluate(f"[...document.querySelectorAll('#{element} text')]"
+                             ".map(t => t.textContent)")
+
+    page = browser_page
+    open_page(page, path)
+    assert drawn(scope) == zh_lines and drawn("output") == ["输出"]
+    page.click(f"#{scope}")
+    assert zh_lines[1] in page.inner_text("#gg-panel") and "作用域" in page.inner_text("#gg-panel")
+    page.click("#gg-lang-en")
+    assert drawn(scope) == en_lines and drawn("output") == ["output"]
+    assert en_lines[1] in page.inner_text("#gg-panel") and "scope" in page.inner_text("#gg-panel")
     assert page.errors == []

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
+
 import viz
 from autograd import Node
 
@@ -35,3 +37,34 @@ def test_layout_to_dict_is_json_ready(apple_orange):
     assert (
         '"715"' in text and data["units"][str(apple_orange.tax.id)] == f"node{apple_orange.tax.id}"
     )
+
+
+def test_the_words_of_the_picture_follow_lang():
+    """lang="zh": the output marker, the folded box, the note, the scope boxes and the
+    tooltips in Chinese; names stay the user's; English is the catalogue's words too."""
+    import autograd
+
+    with autograd.scope("Affine1"):
+        w = Node(np.ones((3, 2)), name="W")
+        h = Node(np.arange(6.0).reshape(2, 3), name="x", requires_grad=False) @ w
+    y = h.tanh()
+    for _ in range(6):
+        y = y * Node(0.5, name="k")
+    loss = y.sum()
+    zh = viz.build_layout(loss, lang="zh", collapse_scopes=True, max_nodes=8)
+    en = viz.build_layout(loss, collapse_scopes=True, max_nodes=8)
+    by_kind = {n.kind: n for n in zh.nodes}
+    assert by_kind["output"].label == "输出" and by_kind["output"].tooltip == "计算图的输出"
+    assert by_kind["folded"].label == f"… 折叠了 {zh.folded_nodes} 个节点"
+    assert zh.note.startswith(f"注意：共 {zh.total_nodes} 个节点")
+    assert en.note.startswith(f"Note: {en.total_nodes} nodes; showing the ")
+    k = next(n for n in zh.nodes if n.kind == "param")
+    assert k.label == "k" and k.tooltip == "k：参数（requires_grad），标量"
+    assert [n.label for n in en.nodes] == [
+        n.label if n.kind not in ("output", "folded") else
+        {"output": "output", "folded": f"… {en.folded_nodes} nodes folded"}[n.kind]
+        for n in zh.nodes]
+    scope = next(n for n in viz.build_layout(h.sum(), lang="zh", collapse_scopes=True).nodes
+                 if n.kind == "scope")
+    assert scope.label == "Affine1" and scope.detail == "1 个运算 · W (3, 2)"
+    assert scope.tooltip == "作用域 Affine1：合并了 3 个节点"

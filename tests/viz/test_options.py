@@ -11,6 +11,7 @@ from viz.options import DEFAULT_DPI, Options
 def test_defaults():
     o = Options()
     assert (o.show, o.precision, o.max_nodes, o.rankdir, o.dpi) == ("both", 4, 150, "LR", 144)
+    assert o.lang == "en" and Options.of("f", {"lang": "zh"}).lang == "zh"
     assert DEFAULT_DPI == 2 * 72
 
 
@@ -33,6 +34,7 @@ def test_scale_is_dpi_over_72():
         ({"dpi": 5}, ValueError, r"dpi=5"),
         ({"params": [1]}, TypeError, r"params: expected a dict"),
         ({"colour": "red"}, TypeError, r"unknown option 'colour'.*max_nodes"),
+        ({"lang": "fr"}, ValueError, r"viz.render: lang='fr': choose one of 'en', 'zh'"),
     ],
 )
 def test_bad_options_name_the_function_and_the_option(options, error, match):

@@ -184,3 +184,20 @@ def test_gif_frames_follow_dpi(apple, tmp_path):
     sharp = viz.backward_steps(apple.root).save_gif(tmp_path / "2.gif")
     with image.open(small) as a, image.open(sharp) as b:
         assert b.width == pytest.approx(2 * a.width, rel=0.03)
+
+
+def test_frames_speak_chinese_with_lang_zh(apple):
+    """lang="zh": the forward frame with its legend, each step's caption with the book's
+    numbers (fig. 5-14), and the output marker; the numbers on the arrows are unchanged."""
+    en = viz.backward_steps(apple.root, forward_frame=True)
+    zh = viz.backward_steps(apple.root, forward_frame=True, lang="zh")
+    assert zh[0].layout.caption == ("正向传播：值从左向右传递",
+                                    "箭头上方是值（正向传播），下方红色的是梯度（反向传播）")
+    assert en[0].layout.caption[1] == ("values above the arrows (forward), gradients below in "
+                                       "red (backward)")
+    text = "\n".join(line for f in zh for line in f.layout.caption)
+    assert "上游梯度 1.1 × 局部导数 2 = 2.2" in text and "上游梯度 1 × 局部导数 200 = 200" in text
+    assert "上游梯度 1.1 × 局部导数 100 = 110" in text
+    assert [[e.grad for e in f.layout.edges] for f in zh] == \
+        [[e.grad for e in f.layout.edges] for f in en]
+    assert any(n.label == "输出" for n in zh[-1].layout.nodes)
