@@ -338,7 +338,7 @@ def explore_command(
         if suffix in PAGE_SUFFIXES:
             viz.to_html(root, output, quiz=quiz, lang=lang, **options)
         else:
-            viz.render(root, output, lang=lang or "en", **options)
+            viz.render(root, output, **options, **({"lang": lang} if lang else {}))
     except (ExpressionError, ValueError, TypeError) as err:
         return _fail(str(err))
     except ArithmeticError as err:  # e.g. a division by zero in the backward pass
