@@ -1056,7 +1056,8 @@ class CrossEntropy(Op):
         n, classes = x.shape
         logp = _log_softmax_array(x, 1)
         if t.ndim == 2:
-            t = t.astype(x.dtype, copy=False)  # float64 one-hot rows must not widen float32
+            if t.dtype != x.dtype:  # float64 one-hot rows must not widen float32
+                t = t.astype(x.dtype)
             loss = -(t * logp).sum() / n
         else:
             loss = -logp[np.arange(n), t].sum() / n
@@ -1096,6 +1097,8 @@ def check_labels(x_shape: tuple[int, ...], t: Any, op: str = "cross_entropy") ->
     indices (N, 1) (the book's ch07/gradient_check.py passes ``np.array([1]).reshape(1, 1)``),
     which is returned as (N,).
     """
+    if t.__class__ is np.ndarray and t.shape == x_shape and t.dtype.kind == "f":
+        return t  # the usual case, one-hot (or probability) rows: nothing to convert or check
     t = np.asarray(_plain(t))
     n, classes = x_shape
     if t.dtype.kind not in "fiub":

@@ -198,11 +198,13 @@ class Model:
 
     def named_parameters(self) -> list[tuple[str, Node]]:
         """``[(params key, leaf Node), ...]``; each Node's value is the array ``params[key]``."""
-        return [(key, self._node(key)) for key in self._owners]
+        layers = self.layers
+        return [(key, layers[layer_key].parameter(attr))
+                for key, (layer_key, attr) in self._owners.items()]
 
     def parameters(self) -> list[Node]:
         """The parameters as leaf Nodes (give them to an optimizer: ``SGD(model.parameters())``)."""
-        return [self._node(key) for key in self._owners]
+        return [node for _, node in self.named_parameters()]
 
     def zero_grad(self) -> None:
         """Set every parameter Node's ``.grad`` to None before the next ``backward()``."""

@@ -99,7 +99,7 @@ class Optimizer:
     # ----------------------------------------------------------------- the rule
     def _apply(self, key: Any, value: Any, grad: Any) -> Any:
         if isinstance(value, np.ndarray) and value.flags.writeable:
-            if np.shape(grad) != value.shape:
+            if (grad.shape if grad.__class__ is np.ndarray else np.shape(grad)) != value.shape:
                 raise ValueError(f"{type(self).__name__}: gradient of {key!r} has shape "
                                  f"{np.shape(grad)} but the parameter has shape {value.shape}")
             self._update(key, value, grad)
