@@ -521,24 +521,28 @@ def _backward_fast(root: Node, seed: Any, retain_grad: bool) -> None:
             if b is None:  # one input: it needs a gradient, or the node would not be recorded
                 (ga,) = op.backward(g, node.value, node.ctx, a.value)
                 gb = None
-            elif len(node._more) == 1:  # three inputs (Affine, Convolution: x, W, b)
-                third = node._more[0]
-                if not op.partial or (a.requires_grad and b.requires_grad and third.requires_grad):
-                    ga, gb, g3 = op.backward(g, node.value, node.ctx, a.value, b.value, third.value)
-                else:
-                    ga, gb, g3 = op.backward(
-                        g, node.value, node.ctx, a.value, b.value, third.value,
-                        needs=(a.requires_grad, b.requires_grad, third.requires_grad))
-                more = [(third, g3)]
-            elif node._more:  # four or more
-                inputs = node.inputs
-                needs = tuple([inp.requires_grad for inp in inputs])
-                values = [inp.value for inp in inputs]
-                if op.partial and False in needs:
-                    ga, gb, *rest = op.backward(g, node.value, node.ctx, *values, needs=needs)
-                else:
-                    ga, gb, *rest = op.backward(g, node.value, node.ctx, *values)
-                more = list(zip(node._more, rest))[::-1]
+            elif node._more:
+                if len(node._more) == 1:  # three inputs (Affine, Convolution: x, W, b)
+                    third = node._more[0]
+                    if not op.partial or (a.requires_grad and b.requires_grad
+                                          and third.requires_grad):
+                        ga, gb, g3 = op.backward(g, node.value, node.ctx, a.value, b.value,
+                                                 third.value)
+                    else:
+                        ga, gb, g3 = op.backward(
+                            g, node.value, node.ctx, a.value, b.value, third.value,
+                            needs=(a.requires_grad, b.requires_grad, third.requires_grad))
+                    more = [(third, g3)]
+                else:  # four or more
+                    inputs = node.inputs
+                    needs = tuple([inp.requires_grad for inp in inputs])
+                    values = [inp.value for inp in inputs]
+                    if op.partial and False in needs:
+                        ga, gb, *rest = op.backward(g, node.value, node.ctx, *values,
+                                                    needs=needs)
+                    else:
+                        ga, gb, *rest = op.backward(g, node.value, node.ctx, *values)
+                    more = list(zip(node._more, rest))[::-1]
             elif not op.partial or (a.requires_grad and b.requires_grad):
                 ga, gb = op.backward(g, node.value, node.ctx, a.value, b.value)
             else:
@@ -751,7 +755,8 @@ def _reachable(root: Node, reset: bool = False) -> Any:
     discovered last-first, which leaves the list nearly sorted already, so the sort is cheap.
 
     With `reset` (backward), intermediate gradients are cleared on the way and leaves' gradients
-    are set aside; returns ``(order, [(leaf, old grad), ...])`` then.
+    are set aside; returns ``(order, [(leaf, old grad), ...])`` then, and the order leaves out
+    the leaves other than `root` (backward has nothing to do at a leaf).
     """
     mark = next(_marks)
     root._mark = mark
@@ -772,12 +777,14 @@ def _reachable(root: Node, reset: bool = False) -> Any:
             for inp in inputs:
                 if inp._mark != mark and inp.requires_grad:
                     inp._mark = mark
-                    append(inp)
                     if inp.op is not None:
+                        append(inp)
                         push(inp)
                         if reset:
                             inp.grad = None
-                    elif reset and inp.grad is not None:
+                    elif not reset:
+                        append(inp)
+                    elif inp.grad is not None:
                         kept.append((inp, inp.grad))
                         inp.grad = None
     # depth-first discovery is already close to newest-first, which makes this sort cheap
