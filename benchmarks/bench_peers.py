@@ -5,8 +5,9 @@ returns ``step(x, t)``: one SGD step (forward, loss, backward, update) that chan
 the parameters and returns the loss. All versions of a network start from the same numbers and
 take the same step, which `verify` checks, so a timing ratio compares the same arithmetic.
 
-- TwoLayerNet 784-50-10 (chapter 5): graphgrad (``net.gradient``, the book's training loop, and
-  ``net.gradient_by_engine``, the graph and ``loss.backward()``), hand-written NumPy (bench_nn.py),
+- TwoLayerNet 784-50-10 (chapter 5): graphgrad (``net.gradient``, the book's training loop;
+  ``net.gradient_by_engine``, the graph and ``loss.backward()``; and the PyTorch-style loop,
+  ``zero_grad`` / ``loss.backward()`` / ``SGD.step``), hand-written NumPy (bench_nn.py),
   the matrix products alone (the floor), DeZero 0.0.13, PyTorch CPU.
 - SimpleConvNet (chapter 7): graphgrad both ways, hand-written im2col NumPy with the book's
   im2col (bench_nn.py), PyTorch CPU.
@@ -129,6 +130,29 @@ def make_ours_two_layer(params: dict[str, np.ndarray], dtype: Any = np.float64,
 def make_engine_two_layer(params: dict[str, np.ndarray], dtype: Any = np.float64) -> Step:
     """`make_ours_two_layer` through the engine: ``net.gradient_by_engine(x, t)``."""
     return make_ours_two_layer(params, dtype, engine=True)
+
+
+def make_pytorch_style_two_layer(params: dict[str, np.ndarray],
+                                 dtype: Any = np.float64) -> Step:
+    """graphgrad's TwoLayerNet trained PyTorch's way: ``opt.zero_grad()``, the loss recorded on
+    Nodes, ``loss.backward(retain_grad=False)``, ``opt.step()`` with ``SGD(net.parameters())``."""
+    from autograd import Node
+    from nn import SGD, TwoLayerNet
+
+    net = TwoLayerNet(784, 50, 10).astype(dtype)
+    p = net.params
+    for key, value in params.items():
+        p[key][...] = value
+    opt = SGD(net.parameters(), lr=LR)
+
+    def step(x: np.ndarray, t: np.ndarray) -> float:
+        opt.zero_grad()
+        net.loss(Node(x, requires_grad=False), t, train_flg=True).backward(retain_grad=False)
+        opt.step()
+        return np.nan
+
+    step.params = p  # type: ignore[attr-defined]
+    return step
 
 
 def make_numpy_two_layer(params: dict[str, np.ndarray], dtype: Any = np.float64) -> Step:
@@ -280,6 +304,7 @@ def make_torch_conv(params: dict[str, np.ndarray], dtype: Any = np.float32) -> S
 
 # ===================================================================== checking
 TWO_LAYER = {"graphgrad": make_ours_two_layer, "graphgrad engine": make_engine_two_layer,
+             "graphgrad PyTorch-style": make_pytorch_style_two_layer,
              "NumPy by hand": make_numpy_two_layer,
              "DeZero 0.0.13": make_dezero_two_layer, "PyTorch CPU": make_torch_two_layer}
 CONV = {"graphgrad": make_ours_conv, "graphgrad engine": make_engine_conv,

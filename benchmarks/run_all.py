@@ -286,6 +286,7 @@ def nn_section(table: Table, repeats: int, inner: int, threads: int) -> None:
     torch_name = f"PyTorch CPU {_torch_version()}".strip()
     makers = {"graphgrad": bp.make_ours_two_layer,
               "graphgrad engine": bp.make_engine_two_layer,
+              "graphgrad PyTorch-style": bp.make_pytorch_style_two_layer,
               "NumPy by hand": bp.make_numpy_two_layer,
               "DeZero 0.0.13": bp.make_dezero_two_layer,
               torch_name: bp.make_torch_two_layer,
@@ -301,11 +302,14 @@ def nn_section(table: Table, repeats: int, inner: int, threads: int) -> None:
                       f"BLAS/torch thread(s); {repeats} interleaved repeats of {inner} steps. "
                       f"graphgrad = net.gradient(x, t), the book's loop (the layer chain); "
                       f"graphgrad engine = net.gradient_by_engine(x, t) (the recorded graph and "
-                      f"loss.backward()). All versions start from the same parameters and take "
-                      f"the same step (bench_peers.py verifies it).")
+                      f"loss.backward()); graphgrad PyTorch-style = opt.zero_grad(), "
+                      f"net.loss(Node(x), t).backward(retain_grad=False), opt.step() with "
+                      f"SGD(net.parameters()). All versions start from the same parameters "
+                      f"and take the same step (bench_peers.py verifies it).")
         _compare(table, times, missing, [
             ("graphgrad", "NumPy by hand", "target ≤ 1.10x"),
             ("graphgrad engine", "NumPy by hand", "target ≤ 1.10x"),
+            ("graphgrad PyTorch-style", "NumPy by hand", "target ≤ 1.10x"),
             ("graphgrad", "DeZero 0.0.13", ""),
             ("graphgrad", torch_name, ""),
             ("graphgrad", "matmuls alone (the floor)", "2 forward + 3 backward products"),
