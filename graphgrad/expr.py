@@ -320,6 +320,7 @@ def explore_command(
     """
     import viz  # only this subcommand needs viz (and Graphviz)
     from viz.backends import FORMATS
+    from viz.messages import message
 
     output = Path(output)
     suffix = output.suffix.lower()
@@ -345,15 +346,17 @@ def explore_command(
         return _fail(f"{type(err).__name__} while computing {expression!r}: {err}")
     except viz.GraphvizNotFoundError as err:
         return _fail(str(err), status=1)
-    label = root.name or "output"
-    print(f"{label} = {expression} = {viz.format_number(root.item(), precision)}")
+    text = lang or "en"  # what the terminal says, from viz.messages
+    label = root.name or message("picture.output", text)
+    print(message("explore.value", text, label=label, expression=expression,
+                  value=viz.format_number(root.item(), precision)))
     if quiz:  # the answers are the learner's to find
-        print(f"wrote the quiz page {output}")
+        print(message("explore.wrote_quiz", text, path=output))
         return 0
     for leaf_name, leaf in leaves.items():
         grad = viz.format_number(leaf.grad, precision) if leaf.grad is not None else "-"
-        print(f"  d {label} / d {leaf_name} = {grad}")
-    print(f"wrote {output}")
+        print(message("explore.grad", text, label=label, name=leaf_name, grad=grad))
+    print(message("explore.wrote", text, path=output))
     return 0
 
 

@@ -40,6 +40,7 @@ LANGS = ("en", "zh")
 #: key -> {"en": ..., "zh": ...}. Keys are grouped by where the text appears:
 #: ``caption.*`` step captions (frames and explorer), ``picture.*`` pictures and their
 #: tooltips, ``explorer.*`` the HTML page, ``panel.*`` its side panel, ``demo.*`` the demo,
+#: ``explore.*`` what ``graphgrad explore`` prints,
 #: ``train.*`` the training lines of ``graphgrad train`` and the demo, ``font.*`` the
 #: missing-font warning, ``watch.*`` the training-replay page,
 #: ``op.<name>`` / ``op.<name>.term`` each op's description and its name in the book.
@@ -381,6 +382,23 @@ MESSAGES: dict[str, dict[str, str]] = {
     "demo.leaf.orange": {"en": "orange price", "zh": "橘子单价"},
     "demo.leaf.orange_num": {"en": "number of oranges", "zh": "橘子个数"},
     "demo.leaf.tax": {"en": "consumption tax", "zh": "消费税"},
+    # ------------------------------------------------------------ graphgrad explore (terminal)
+    "explore.value": {
+        "en": "{label} = {expression} = {value}",
+        "zh": "{label} = {expression} = {value}",
+    },
+    "explore.grad": {
+        "en": "  d {label} / d {name} = {grad}",
+        "zh": "  ∂{label}/∂{name} = {grad}",
+    },
+    "explore.wrote": {
+        "en": "wrote {path}",
+        "zh": "已写入 {path}",
+    },
+    "explore.wrote_quiz": {
+        "en": "wrote the quiz page {path}",
+        "zh": "已写入练习页面 {path}",
+    },
     # ------------------------------------------------------------ training (graphgrad train, demo)
     "train.loaded": {
         "en": "MNIST: {train} training and {test} test images ({seconds:.1f} s to load)",

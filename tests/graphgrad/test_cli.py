@@ -224,10 +224,13 @@ def test_train_without_mnist_is_one_error_not_a_traceback(tmp_path, capsys):
 
 
 @needs_renderer
-def test_explore_lang_sets_the_language_the_page_opens_in(tmp_path, capsys):
+def test_explore_lang_sets_the_language_the_page_opens_in(tmp_path, capsys, from_catalogue):
     page = tmp_path / "page.html"
     assert main(["explore", APPLE_ORANGE, "-o", str(page), "--name", "price", "--lang", "zh",
                  "--set", *APPLE_VALUES]) == 0
+    out = capsys.readouterr().out  # the terminal speaks Chinese too, from the catalogue
+    assert "  ∂price/∂apple = 2.2" in out and f"已写入 {page}" in out
+    assert from_catalogue(out, "zh") == [] and from_catalogue(out, "en") != []
     text = page.read_text(encoding="utf-8")
     data = json.loads(re.search(r'id="gg-data">(.*?)</script>', text, re.S).group(1))
     assert data["lang"] == "zh" and data["title"] == "graphgrad 计算图浏览器：price"
