@@ -8,6 +8,7 @@ engine's order, recording for every arrow the gradient text it shows from which 
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 from typing import Any
 
@@ -84,26 +85,38 @@ class Replay:
     history: dict[int, list[tuple[int, Any]]]
     final: dict[str, str]
 
+    _names: dict[str, Names] = dataclasses.field(default_factory=dict, repr=False)
+
     def names_in(self, lang: str) -> Names:
         """The node names in `lang` (they differ only where a name is spelled in words)."""
         if lang == self.names.lang:
             return self.names
-        return Names(self.order, self.names.params, self.options.precision, lang)
+        if lang not in self._names:
+            self._names[lang] = Names(self.order, self.names.params, self.options.precision,
+                                      lang)
+        return self._names[lang]
 
     def backward_captions(self, lang: str) -> list[tuple[str, ...]]:
         """The caption of every backward step in `lang` (``steps[k].lines`` are in one)."""
         if lang == self.names.lang:
             return [s.lines for s in self.steps]
-        names, received = self.names_in(lang), {}
+        names = self.names_in(lang)
         n_steps = len(self.steps)
         out = []
         for s in self.steps:
-            # every step runs, hidden or not: `received` adds up the paths in order
-            lines = backward_lines(s.step, s.index, n_steps, names, received, lang)[0]
             if s.hidden:
-                lines = [message("caption.folded_backward", lang, k=s.index, n=n_steps,
-                                 symbol=op_symbol(s.step.node.op))]
-            out.append(tuple(lines))
+                out.append((message("caption.folded_backward", lang, k=s.index, n=n_steps,
+                                    symbol=op_symbol(s.step.node.op)),))
+                continue
+            # what each input had received before this step, so paths that meet add up
+            received = {}
+            for x in s.step.node.inputs:
+                got = self.history.get(x.id, [])  # in step order
+                i = bisect.bisect_left(got, s.index, key=lambda entry: entry[0])
+                if i:
+                    received[x.id] = got[i - 1][1]
+            out.append(tuple(backward_lines(s.step, s.index, n_steps, names, received,
+                                            lang)[0]))
         return out
 
     def forward_lines(self, lang: str | None = None) -> list[tuple[Any, list[str]]]:
