@@ -182,14 +182,24 @@ def plain_doc(doc: str) -> str:
 
 
 def backward_lines(step: Any, k: int, n_steps: int, names: Names, received: dict[int, Any],
-                   lang: str = "en") -> tuple[list[str], list[tuple[int, Any, Any, Any, str]]]:
+                   lang: str = "en", words: bool = True,
+                   ) -> tuple[list[str], list[tuple[int, Any, Any, Any, str]]]:
     """The caption of backward step `k`, and what it sends: ``(slot, input, value, before, calc)``.
 
     `received` (engine node id -> gradient summed so far) is updated, so calling this for the
-    steps in order shows where contributions from several paths add up.
+    steps in order shows where contributions from several paths add up. ``words=False`` only
+    adds up (no caption, no ``calc``): for steps that are not shown.
     """
     node, op = step.node, step.node.op
     precision = names.precision
+    if not words:
+        sent = []
+        for slot, (x, c) in enumerate(zip(node.inputs, step.contributions)):
+            before = received.get(x.id) if c is not None else None
+            if c is not None:
+                received[x.id] = c if before is None else before + c
+            sent.append((slot, x, c, before, ""))
+        return [], sent
 
     def fmt(v: Any) -> str:
         return format_value(v, precision)

@@ -189,7 +189,10 @@ def replay(root: Any, grad: Any, opts: Options, caller: str, lang: str | None = 
             received[root.id] = step.upstream
             history.setdefault(root.id, []).append((1, step.upstream))
             update(plain.get((root.id, None, None)), fmt(step.upstream))
-        lines, sent = backward_lines(step, k, n_steps, names, received, lang)
+        # a step of the folded part that leaves no arrow is not drawn: its numbers still add
+        # up, but no caption is written for it (a big folded graph has thousands of these)
+        unseen = k > 1 and head_unit == "folded" and node.id not in leaving
+        lines, sent = backward_lines(step, k, n_steps, names, received, lang, words=not unseen)
         sums: list[str] = []
         for slot, x, c, before, calc in sent:
             if c is None:

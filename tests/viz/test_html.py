@@ -815,3 +815,16 @@ def test_browser_switch_rewrites_the_words_in_the_picture(tmp_path, browser_page
     assert drawn(scope) == en_lines and drawn("output") == ["output"]
     assert en_lines[1] in page.inner_text("#gg-panel") and "scope" in page.inner_text("#gg-panel")
     assert page.errors == []
+
+
+def test_to_html_lays_out_once(monkeypatch, apple_orange):
+    """One Graphviz layout per page, however many languages and steps it carries."""
+    import viz.backends
+
+    made = []
+    real = viz.backends.dot_to_bytes
+    monkeypatch.setattr(viz.backends, "dot_to_bytes",
+                        lambda dot, fmt, **kw: made.append(fmt) or real(dot, fmt, **kw))
+    viz.to_html(apple_orange.root)
+    viz.to_html(apple_orange.root, quiz=True)
+    assert made == ["svg", "svg"]

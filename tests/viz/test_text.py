@@ -8,7 +8,7 @@ import autograd
 from autograd import Node
 from autograd.ops import Add, Mul
 from nn.layers import AffineOp, BatchNormOp, ConvolutionOp
-from viz.text import Names, derivative_parts, local_derivatives, plain_doc
+from viz.text import Names, backward_lines, derivative_parts, local_derivatives, plain_doc
 
 
 def names_of(root, params=None):
@@ -55,3 +55,22 @@ def test_layer_and_expression_names():
     y = h.sum()
     order, names = names_of(y)
     assert names[h] == "Affine1" and names[y] == "Σ(Affine1)"
+
+
+def test_backward_lines_without_words_add_up_the_same(apple_orange):
+    """Steps that are not shown (a big graph's folded part) only add up their gradients."""
+    root = apple_orange.root
+    shared = root * root  # the output used twice: contributions add up
+    trace = autograd.backward_trace(shared)
+    names = Names(autograd.topological_order(shared), {}, 4)
+    with_words: dict[int, object] = {}
+    without: dict[int, object] = {}
+    for k, step in enumerate(trace, start=1):
+        lines, sent = backward_lines(step, k, len(trace), names, with_words)
+        bare, bare_sent = backward_lines(step, k, len(trace), names, without, words=False)
+        assert lines and bare == []
+        assert [(slot, x, before is None) for slot, x, _, before, _ in sent] == [
+            (slot, x, before is None) for slot, x, _, before, _ in bare_sent]
+    assert with_words.keys() == without.keys()
+    assert all(np.allclose(with_words[i], without[i]) for i in with_words)
+    assert np.isclose(without[apple_orange.apple.id], 2 * 715 * 2.2)  # d(price²)/d apple
