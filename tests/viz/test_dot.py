@@ -326,3 +326,16 @@ def test_layer_graph_main_path_is_marked(make_graph):
     assert main[-1][1] == "output"
     dot = viz.layout_to_dot(layout)
     assert dot.count("group=main") == 6 and "ordering=in" in dot
+
+
+def test_only_big_layouts_cap_graphviz_placement():
+    """Above BIG_LAYOUT drawn nodes the in-rank placement is capped (nslimit); below, untouched."""
+    from viz.dot import BIG_LAYOUT, NSLIMIT
+
+    y = Node(0.5, name="x")
+    for _ in range(BIG_LAYOUT):
+        y = y.tanh()
+    assert "nslimit" not in viz.to_dot(y)  # the default fold: 150 drawn nodes
+    big = viz.to_dot(y, max_nodes=None)
+    assert big.count(f"graph [nslimit={NSLIMIT}];") == 1
+    assert "nslimit" not in viz.to_dot(y, max_nodes=BIG_LAYOUT - 2)
