@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from .fonts import font_stack
@@ -46,13 +47,14 @@ _EDGE_HIGHLIGHT = {
 }
 
 
-#: Above this many drawn nodes (only with ``max_nodes`` raised above the default fold),
-#: Graphviz's placement within the ranks stops after NSLIMIT network-simplex iterations per
-#: node. That placement is most of the layout time of a labelled graph (56-73% for 2,000 drawn
-#: nodes, see ``benchmarks/bench_layout.py``); the cap saves a quarter on a tangled graph (a
+#: Above this many drawn nodes (only with ``max_nodes`` raised above the default fold), a
+#: frame around a single op is left out (see ``_unframe_lone_ops``) and Graphviz's placement
+#: within the ranks stops after NSLIMIT network-simplex iterations per node. That placement is
+#: most of the layout time of a labelled graph (56-73% for 2,000 drawn nodes, see
+#: ``benchmarks/bench_layout.py``); the cap saves a sixth to a quarter on a tangled graph (a
 #: scalar MLP, +2% total arrow length) and changes nothing where the placement converges anyway
 #: (chains, layer stacks: their main path stays straight). Smaller graphs, the book's among
-#: them, are laid out without it.
+#: them, are laid out without either.
 BIG_LAYOUT = 500
 NSLIMIT = 3
 
@@ -217,6 +219,33 @@ def _input_order(
     return chains
 
 
+def _unframe_lone_ops(layout: GraphLayout) -> GraphLayout:
+    """`layout` without the frames that hold one op and nothing else; the op shows the name.
+
+    For big layouts only: each frame costs Graphviz a share of its placement and crossing
+    work (the frames around 400 lone ReLUs are 45% of a 2,000-node layer stack's layout time),
+    and a frame around one node says no more than the layer's name written in that node.
+    """
+    has_children = {c.parent for c in layout.clusters}
+    kinds = {n.id: n.kind for n in layout.nodes}
+    lone = {c.id: c for c in layout.clusters
+            if len(c.members) == 1 and c.id not in has_children and kinds[c.members[0]] == "op"}
+    if not lone:
+        return layout
+    named = {c.members[0]: c.label for c in lone.values()}
+    moved: dict[str, list[str]] = {}  # a lone op inside a bigger frame stays in that frame
+    for c in lone.values():
+        if c.parent is not None:
+            moved.setdefault(c.parent, []).extend(c.members)
+    return dataclasses.replace(
+        layout,
+        nodes=[dataclasses.replace(n, detail=n.detail or named[n.id]) if n.id in named else n
+               for n in layout.nodes],
+        clusters=[dataclasses.replace(c, members=c.members + tuple(moved.get(c.id, ())))
+                  for c in layout.clusters if c.id not in lone],
+    )
+
+
 def layout_to_dot(layout: GraphLayout) -> str:
     """Write a :class:`~viz.layout.GraphLayout` as a DOT ``digraph``.
 
@@ -234,6 +263,7 @@ def layout_to_dot(layout: GraphLayout) -> str:
     ]
     if len(layout.nodes) > BIG_LAYOUT:
         lines.append(f"  graph [nslimit={NSLIMIT}];")
+        layout = _unframe_lone_ops(layout)
     label = _graph_label(layout)
     if label:
         lines.append(f"  graph [label={label}];")

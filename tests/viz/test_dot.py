@@ -339,3 +339,41 @@ def test_only_big_layouts_cap_graphviz_placement():
     big = viz.to_dot(y, max_nodes=None)
     assert big.count(f"graph [nslimit={NSLIMIT}];") == 1
     assert "nslimit" not in viz.to_dot(y, max_nodes=BIG_LAYOUT - 2)
+
+
+def test_big_layouts_leave_out_frames_around_a_lone_op():
+    """Above BIG_LAYOUT drawn nodes a one-op layer is not framed; the op shows its name."""
+    from viz.dot import BIG_LAYOUT
+
+    x = Node(np.ones((2, 3)), name="x", requires_grad=False)
+    layers = BIG_LAYOUT // 4 + 1
+    for i in range(1, layers + 1):
+        with autograd.scope(f"Affine{i}"):  # two ops (@, +) and two parameters: framed
+            x = x @ Node(np.eye(3), name=f"W{i}") + Node(np.zeros(3), name=f"b{i}")
+        with autograd.scope(f"ReLU{i}"):  # one op
+            x = autograd.relu(x)
+    layout = viz.build_layout(x, group=True, max_nodes=None)
+    assert len(layout.nodes) > BIG_LAYOUT and len(layout.clusters) == 2 * layers
+    dot = viz.layout_to_dot(layout)
+    assert dot.count("subgraph cluster_") == layers  # the Affine frames only
+    assert f'label=<Affine{layers}>' in dot and f"label=<ReLU{layers}>" not in dot
+    relu = next(n for n in layout.nodes if n.label == "ReLU" and n.scope == f"ReLU{layers}")
+    assert re.search(rf'{relu.id} \[[^\n]*ReLU<br/><font point-size="\d+">ReLU{layers}</font>',
+                     dot)
+    # a small layer graph keeps every frame
+    small = viz.build_layout(x, group=True)
+    assert viz.layout_to_dot(small).count("subgraph cluster_") == len(small.clusters)
+
+
+def test_a_lone_op_inside_a_bigger_frame_stays_in_it(monkeypatch):
+    import viz.dot
+
+    monkeypatch.setattr(viz.dot, "BIG_LAYOUT", 0)  # every layout counts as big
+    x = Node(np.ones(3), name="x", requires_grad=False)
+    with autograd.scope("Net"):
+        h = x * Node(np.ones(3), name="w")
+        with autograd.scope("ReLU1"):
+            y = autograd.relu(h)
+    dot = viz.to_dot(y, group=True)
+    net = dot[dot.index("subgraph cluster_0 {"):dot.index("\n  }\n")]
+    assert "label=<Net>" in net and "cluster_1" not in dot and "ReLU1" in net
