@@ -527,7 +527,9 @@
   // Every word on the page in the current language; the numbers, the step, the selected node
   // and the view stay as they are.
   function applyLang() {
-    document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
+    // (only when it changes: a new lang restyles every text, 0.3 s on a 2,000-node picture)
+    var tag = lang === "zh" ? "zh-CN" : "en";
+    if (document.documentElement.lang !== tag) document.documentElement.lang = tag;
     var i, els = document.querySelectorAll("[data-msg]");
     for (i = 0; i < els.length; i++) els[i].textContent = t(els[i].getAttribute("data-msg"));
     els = document.querySelectorAll("[data-msg-title]");
