@@ -552,7 +552,11 @@ def _backward_fast(root: Node, seed: Any, retain_grad: bool) -> None:
             while True:  # a's contribution, then b's, then any others', in input order
                 if c is not None and inp.requires_grad:
                     if c.__class__ is not float or inp.value.__class__ is not float:
-                        c = _fit(c, inp)
+                        v = inp.value  # `_fit`'s first case (it fits already) without the call:
+                        if not (c.__class__ is np.ndarray and v.__class__ is np.ndarray
+                                and c.shape == v.shape and c.dtype == v.dtype
+                                and (c.base is None or inp.op is not None)):
+                            c = _fit(c, inp)
                     old = inp.grad  # add this contribution to the input's gradient
                     inp.grad = c if old is None else old + c
                 if gb is not None:
