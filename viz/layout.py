@@ -359,7 +359,8 @@ def layout_of(root: Any, opts: Options) -> GraphLayout:
     # folded box are merged per (value, box), since they would carry identical labels.
     want_value = opts.show in ("both", "values")
     want_grad = opts.show in ("both", "grads")
-    main = {(x.id, y.id) for y, x in zip(main_path(root), main_path(root)[1:])}
+    path = main_path(root)
+    main = {(x.id, y.id) for y, x in zip(path, path[1:])}
     edges: list[LayoutEdge] = []
     merged: set[tuple[int, str]] = set()
     for node in order:
