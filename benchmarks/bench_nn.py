@@ -121,34 +121,32 @@ def numpy_two_layer_step(x: np.ndarray, t: np.ndarray, p: dict[str, np.ndarray],
     return float(loss)
 
 
-def book_im2col(input_data, filter_h, filter_w, stride=1, pad=0):
-    """The book's common/util.py im2col, verbatim apart from names (float64 result)."""
-    N, C, H, W = input_data.shape
-    out_h = (H + 2 * pad - filter_h) // stride + 1
-    out_w = (W + 2 * pad - filter_w) // stride + 1
-    img = np.pad(input_data, [(0, 0), (0, 0), (pad, pad), (pad, pad)], "constant")
-    col = np.zeros((N, C, filter_h, filter_w, out_h, out_w))
-    for y in range(filter_h):
-        y_max = y + stride * out_h
-        for x in range(filter_w):
-            x_max = x + stride * out_w
-            col[:, :, y, x, :, :] = img[:, :, y:y_max:stride, x:x_max:stride]
-    return col.transpose(0, 4, 5, 1, 2, 3).reshape(N * out_h * out_w, -1)
+def book_im2col(x: np.ndarray, fh: int, fw: int, stride: int = 1, pad: int = 0) -> np.ndarray:
+    """im2col by the book's method (§7.4.3), written from its description, as a speed baseline.
+
+    One strided copy per filter offset ``(dy, dx)`` fills an (N, C, FH, FW, OH, OW) array with
+    every window's pixel at that offset; a transpose and reshape then copy it a second time into
+    rows. The result is float64 whatever the input, as the book's is. ``nn.utils.im2col`` gives
+    the same rows with one copy (tests/nn/test_utils.py asserts equality with a reference).
+    """
+    n, c, h, w = x.shape
+    oh, ow = (h + 2 * pad - fh) // stride + 1, (w + 2 * pad - fw) // stride + 1
+    padded = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    cols = np.zeros((n, c, fh, fw, oh, ow))
+    for dy in range(fh):
+        for dx in range(fw):
+            cols[:, :, dy, dx] = padded[:, :, dy:dy + stride * oh:stride,
+                                        dx:dx + stride * ow:stride]
+    return cols.transpose(0, 4, 5, 1, 2, 3).reshape(n * oh * ow, -1)
 
 
-def book_col2im(col, input_shape, filter_h, filter_w, stride=1, pad=0):
-    """The book's common/util.py col2im, verbatim apart from names."""
-    N, C, H, W = input_shape
-    out_h = (H + 2 * pad - filter_h) // stride + 1
-    out_w = (W + 2 * pad - filter_w) // stride + 1
-    col = col.reshape(N, out_h, out_w, C, filter_h, filter_w).transpose(0, 3, 4, 5, 1, 2)
-    img = np.zeros((N, C, H + 2 * pad + stride - 1, W + 2 * pad + stride - 1))
-    for y in range(filter_h):
-        y_max = y + stride * out_h
-        for x in range(filter_w):
-            x_max = x + stride * out_w
-            img[:, :, y:y_max:stride, x:x_max:stride] += col[:, :, y, x, :, :]
-    return img[:, :, pad:H + pad, pad:W + pad]
+def book_col2im(col: np.ndarray, input_shape: tuple[int, ...], fh: int, fw: int,
+                stride: int = 1, pad: int = 0) -> np.ndarray:
+    """col2im by the book's method: ``nn.utils.col2im`` is already that method (one strided add
+    per filter offset); the book's works in float64, so the rows are taken as float64."""
+    from nn.utils import col2im
+
+    return col2im(col.astype(np.float64, copy=False), input_shape, fh, fw, stride, pad)
 
 
 def numpy_conv_step(x: np.ndarray, t: np.ndarray, p: dict[str, np.ndarray], lr: float,
