@@ -48,6 +48,7 @@ __all__ = [
     "no_grad",
     "record",
     "scope",
+    "tag_scope",
     "topological_order",
 ]
 
@@ -675,16 +676,14 @@ _node_id = operator.attrgetter("id")
 
 # --------------------------------------------------------------------- making nodes
 def record(op: type[Op] | None, value: Any, a: Node | None = None, b: Node | None = None,
-           *more: Node, ctx: Any = (), node: Node | None = None,
-           scope: str | None = None) -> Node:
+           *more: Node, ctx: Any = (), node: Node | None = None) -> Node:
     """The one Node factory: make the output node of `op` from its inputs ``a, b, *more``.
 
     The op and its inputs are remembered only when gradients are wanted: with recording on and
     some input requiring a gradient. Otherwise, and always when `op` is None, the result is a
     plain leaf that requires no gradient, so the graph behind it can be freed. `value` must
     already be checked (``Node(...)`` checks user values). `node` is for ``Node.__init__``,
-    which fills itself in. `scope` tags this one node as ``with autograd.scope(scope):`` would
-    (joined to any enclosing scope), without entering and leaving a block: a layer's one op.
+    which fills itself in.
     """
     if node is None:
         node = _new(Node)
@@ -695,13 +694,9 @@ def record(op: type[Op] | None, value: Any, a: Node | None = None, b: Node | Non
     mode = _get_mode()
     if mode is not _PLAIN:
         if mode.scope is not None:
-            node._scope = mode.scope if scope is None else f"{mode.scope}/{scope}"
-        elif scope is not None:
-            node._scope = scope
+            node._scope = mode.scope
         if mode.anomaly and op is not None:
             _check_finite(op, value, "forward")
-    elif scope is not None:
-        node._scope = scope
     if op is not None and (mode is _PLAIN or mode.grad_enabled) and (
             a.requires_grad or b is not None and (
                 b.requires_grad or any(m.requires_grad for m in more))):
@@ -715,6 +710,18 @@ def record(op: type[Op] | None, value: Any, a: Node | None = None, b: Node | Non
     node.op = node._a = node._b = node.ctx = None
     node._more = ()
     node.requires_grad = False
+    return node
+
+
+def tag_scope(node: Node, name: str) -> Node:
+    """Tag `node` as made inside ``scope(name)`` (joined to any enclosing scope); returns it.
+
+    What a layer does for its one recorded op: the same tag as a ``with scope(name):`` block,
+    without entering and leaving one on every call (and without a test in `record`, which every
+    scalar op goes through).
+    """
+    outer = _get_mode().scope
+    node._scope = name if outer is None else f"{outer}/{name}"
     return node
 
 
