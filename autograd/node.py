@@ -625,6 +625,8 @@ def _fit(g: Any, inp: Node) -> Any:
             and g.dtype == value.dtype:  # the usual case: it fits already
         return g.copy() if inp.op is None and g.base is not None else g
     if value.__class__ is float:
+        if g.__class__ is float:  # a scalar's gradient: fits already (just an optimization)
+            return g
         if g.__class__ is Node:
             return g if g.shape == () else _ops.sum_to(g, ())
         return float(np.sum(g))  # a broadcast scalar's gradient sums over the copies
@@ -843,6 +845,10 @@ class Step(NamedTuple):
     local: tuple | None
 
 
+def _one_number(value: Any) -> bool:
+    return value.__class__ is float or np.size(value) == 1  # the first test is a shortcut
+
+
 def backward_trace(root: Node, grad: Any = None) -> list[Step]:
     """Replay the backward pass step by step without touching any ``.grad``.
 
@@ -858,7 +864,7 @@ def backward_trace(root: Node, grad: Any = None) -> list[Step]:
             if node.op is None:
                 continue
             local = None
-            if np.size(node.value) == 1 and all(np.size(i.value) == 1 for i in node.inputs):
+            if _one_number(node.value) and all(_one_number(i.value) for i in node.inputs):
                 local = tuple(None if c is None else float(np.asarray(c).sum())
                               for c in _contributions(node, 1.0))
             steps.append(Step(node, g, tuple(contributions), local))

@@ -177,7 +177,8 @@ def _layouts(rp: Replay) -> dict[str, GraphLayout]:
     words of the output marker, the folded box, scopes and tooltips differ)."""
     base = rp.options.lang
     return {code: rp.layout if code == base else
-            layout_of(rp.root, dataclasses.replace(rp.options, show="values", lang=code))
+            layout_of(rp.root, dataclasses.replace(rp.options, show="values", lang=code),
+                      rp.order)
             for code in LANGS}
 
 
@@ -187,7 +188,11 @@ def _node_info(rp: Replay, computed_at: Mapping[int, int],
     precision = rp.options.precision
     layout, names, lang = rp.layout, rp.names, rp.names.lang
     names_in: dict[str, Names] = {code: rp.names_in(code) for code in LANGS}
-    history = {i: [[k, _summary(g, precision)] for k, g in h] for i, h in rp.history.items()}
+
+    def history(node_id: int) -> list[list[Any]]:
+        """The gradients a drawn node received, by step (the folded ones are never shown)."""
+        return [[k, _summary(g, precision)] for k, g in rp.history.get(node_id, [])]
+
     step_of = {s.step.node.id: s.step for s in rp.steps}
     info: dict[str, dict[str, Any]] = {}
     for node in rp.order:
@@ -197,7 +202,7 @@ def _node_info(rp: Replay, computed_at: Mapping[int, int],
         op = node.op
         entry: dict[str, Any] = {
             "value": _summary(node.value, precision),
-            "grad": history.get(node.id, []),
+            "grad": history(node.id),
             "requires_grad": bool(node.requires_grad),
             "computed_at": computed_at.get(node.id, 0),
             "scope": display_name(node.scope),
@@ -235,7 +240,7 @@ def _node_info(rp: Replay, computed_at: Mapping[int, int],
                                        "doc": message("panel.output_doc", code)}, lang),
                 "kind": "output",
                 "value": _summary(root.value, precision),
-                "grad": history.get(root.id, [])[:1],
+                "grad": history(root.id)[:1],
                 "requires_grad": True,
                 "computed_at": computed_at.get(root.id, 0),
             }

@@ -276,13 +276,22 @@ def main_path(root: Any) -> list[Any]:
     return path
 
 
-def layout_of(root: Any, opts: Options) -> GraphLayout:
-    """:func:`build_layout` with the options already checked."""
+def graph_order(root: Any) -> list[Any]:
+    """Every node of `root`'s graph by creation: inputs always precede outputs.
+
+    Sorting by the creation counter gives an order that does not depend on how the engine
+    walks the graph, so goldens survive engine refactors.
+    """
+    return sorted(autograd.topological_order(root), key=lambda n: n.id)
+
+
+def layout_of(root: Any, opts: Options, order: list[Any] | None = None) -> GraphLayout:
+    """:func:`build_layout` with the options already checked; `order` is
+    :func:`graph_order` of `root` where the caller has it already."""
     precision, max_nodes, group = opts.precision, opts.max_nodes, opts.group
     names = param_names(opts.params)
-    # Sorting by the creation counter gives an order that does not depend on how the engine
-    # walks the graph, so goldens survive engine refactors; inputs always precede outputs.
-    order = sorted(autograd.topological_order(root), key=lambda n: n.id)
+    if order is None:
+        order = graph_order(root)
 
     # 1. Map every engine node to the unit that draws it: itself, or its collapsed scope.
     unit_of: dict[int, str] = {}

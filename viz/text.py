@@ -13,6 +13,7 @@ English or Chinese (``lang``); numbers are formatted here, so both languages sho
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -52,21 +53,45 @@ class Names:
             if node.op is not None and node.scope:
                 ops_in_scope[node.scope] = ops_in_scope.get(node.scope, 0) + 1
         self._layer_ops = ops_in_scope
-        raw = {node.id: self._describe(node) for node in order}
+        # Each node's short name once: a description looks at inputs two levels up, and a
+        # big graph would otherwise spell the same leaf over and over.
+        self._shorts = {node.id: self._short(node) for node in order}
+        # What each node computes, the same in every language; None: "output of ×", which
+        # is spelled in words (see :meth:`in_lang`).
+        self._spelled = {node.id: self._describe(node) for node in order}
+        self._order = order
+        self._constants = {node.id for node in order if self._is_constant(node)}
+        self._names = self._unique()
+
+    def in_lang(self, lang: str) -> Names:
+        """The same names in `lang`: only a name spelled in words ("output of ×") differs."""
+        if lang == self.lang:
+            return self
+        other = copy.copy(self)
+        other.lang = lang
+        other._names = other._unique()
+        return other
+
+    def _unique(self) -> dict[int, str]:
+        """Engine id -> name, in this language; a name several nodes share gets ``#k``."""
+        raw = {node.id: self._spelled[node.id] or
+               text("picture.output_of", self.lang, symbol=op_symbol(node.op))
+               for node in self._order}
         # A name shared by several nodes gets #1, #2, ... by creation order; constants are
         # the exception: two 2s are both simply "2".
         count: dict[str, int] = {}
-        for node in order:
-            if not self._is_constant(node):
+        for node in self._order:
+            if node.id not in self._constants:
                 count[raw[node.id]] = count.get(raw[node.id], 0) + 1
         seen: dict[str, int] = {}
-        self._names: dict[int, str] = {}
-        for node in order:
+        names: dict[int, str] = {}
+        for node in self._order:
             name = raw[node.id]
             if count.get(name, 0) > 1:
                 seen[name] = seen.get(name, 0) + 1
                 name = f"{name} #{seen[name]}"
-            self._names[node.id] = name
+            names[node.id] = name
+        return names
 
     def __getitem__(self, node: Any) -> str:
         return self._names[node.id]
@@ -89,8 +114,9 @@ class Names:
             return display_name(node.scope.rsplit("/", 1)[-1])
         return None
 
-    def _describe(self, node: Any) -> str:
-        """The user's name, else what the node computes, two levels deep at most."""
+    def _describe(self, node: Any) -> str | None:
+        """The user's name, else what the node computes, two levels deep at most; None
+        where that is too long to read: the node is then called by its op."""
 
         def spelled(x: Any, parts: list[tuple[str, bool] | None]) -> tuple[str, bool] | None:
             """``(text, atomic)``: atomic texts need no parentheses inside a bigger one."""
@@ -105,17 +131,18 @@ class Names:
             return None
 
         def one_level(x: Any) -> tuple[str, bool] | None:
-            short = self._short(x)
+            short = self._shorts[x.id]
             if short is not None:
                 return short, True
-            return spelled(x, [(t, True) if (t := self._short(i)) else None for i in x.inputs])
+            return spelled(x, [(t, True) if (t := self._shorts[i.id]) else None
+                               for i in x.inputs])
 
-        short = self._short(node)
+        short = self._shorts[node.id]
         if short is not None:
             return short
         found = spelled(node, [one_level(i) for i in node.inputs])
         if found is None or len(found[0]) > DESCRIBE_LIMIT:
-            return text("picture.output_of", self.lang, symbol=op_symbol(node.op))
+            return None
         return found[0]
 
 

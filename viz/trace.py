@@ -15,7 +15,7 @@ from typing import Any
 import autograd
 
 from .labels import format_value
-from .layout import GraphLayout, check_root, layout_of, op_symbol, param_names
+from .layout import GraphLayout, check_root, graph_order, layout_of, op_symbol, param_names
 from .messages import message
 from .options import Options
 from .text import Names, backward_lines, forward_lines
@@ -89,11 +89,8 @@ class Replay:
 
     def names_in(self, lang: str) -> Names:
         """The node names in `lang` (they differ only where a name is spelled in words)."""
-        if lang == self.names.lang:
-            return self.names
         if lang not in self._names:
-            self._names[lang] = Names(self.order, self.names.params, self.options.precision,
-                                      lang)
+            self._names[lang] = self.names.in_lang(lang)
         return self._names[lang]
 
     def backward_captions(self, lang: str) -> list[tuple[str, ...]]:
@@ -146,9 +143,9 @@ def replay(root: Any, grad: Any, opts: Options, caller: str, lang: str | None = 
     lang = lang or opts.lang
     check_root(root, caller)
     opts.check(caller)
-    layout = layout_of(root, dataclasses.replace(opts, show="values"))
+    order = graph_order(root)
+    layout = layout_of(root, dataclasses.replace(opts, show="values"), order)
     trace = autograd.backward_trace(root, grad)
-    order = sorted(autograd.topological_order(root), key=lambda n: n.id)
     names = Names(order, param_names(opts.params), opts.precision, lang)
     precision = opts.precision
 
