@@ -865,8 +865,8 @@ def backward_trace(root: Node, grad: Any = None) -> list[Step]:
                 continue
             local = None
             if _one_number(node.value) and all(_one_number(i.value) for i in node.inputs):
-                local = tuple(None if c is None else float(np.asarray(c).sum())
-                              for c in _contributions(node, 1.0))
+                local = tuple(None if c is None else c if c.__class__ is float  # shortcut
+                              else float(np.asarray(c).sum()) for c in _contributions(node, 1.0))
             steps.append(Step(node, g, tuple(contributions), local))
     return steps
 

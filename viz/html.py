@@ -45,7 +45,7 @@ from autograd.files import write_bytes
 from .backends import dot_to_svg
 from .dot import GRAD_COLOR, layout_to_dot
 from .labels import _plain, display_name, format_number, shape_text
-from .layout import GraphLayout, layout_of, op_symbol
+from .layout import GraphLayout, op_symbol, words_in
 from .messages import LANGS, message, messages_for, op_description, op_term
 from .options import Options
 from .quiz import page_data as quiz_page_data
@@ -129,7 +129,7 @@ def _backward_json(rp: Replay) -> list[dict[str, Any] | str]:
     writes its one-line caption from ``caption.folded_backward``, so the page grows with the
     drawn nodes, not with the folded ones.
     """
-    captions = {lang: rp.backward_captions(lang) for lang in LANGS}
+    captions = {lang: rp.backward_captions(lang, hidden=False) for lang in LANGS}
     return [
         op_symbol(s.step.node.op) if s.hidden else
         {
@@ -150,7 +150,8 @@ def _forward_json(rp: Replay) -> tuple[list[dict[str, Any] | str], dict[int, int
     for e in rp.layout.edges:
         leaving.setdefault(e.tail_node, []).append(e.id)
     computed_at: dict[int, int] = {n.id: 0 for n in rp.order if n.op is None}
-    captions = {lang: [lines for _, lines in rp.forward_lines(lang)] for lang in LANGS}
+    captions = {lang: [lines for _, lines in rp.forward_lines(lang, hidden=False)]
+                for lang in LANGS}
     steps = []
     for j, node in enumerate((n for n in rp.order if n.op is not None), start=1):
         computed_at[node.id] = j
@@ -174,11 +175,10 @@ def _op_texts(op: Any, lang: str) -> dict[str, str]:
 
 def _layouts(rp: Replay) -> dict[str, GraphLayout]:
     """The drawing plan's words in every language (the same plan, ids and all: only the
-    words of the output marker, the folded box, scopes and tooltips differ)."""
+    words of the output marker, the folded box, scopes and the note differ)."""
     base = rp.options.lang
     return {code: rp.layout if code == base else
-            layout_of(rp.root, dataclasses.replace(rp.options, show="values", lang=code),
-                      rp.order)
+            words_in(rp.layout, rp.root, rp.order, dataclasses.replace(rp.options, lang=code))
             for code in LANGS}
 
 

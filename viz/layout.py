@@ -356,13 +356,7 @@ def layout_of(root: Any, opts: Options, order: list[Any] | None = None) -> Graph
             nodes[i] = _scope_node(lnode.id, scope_name[lnode.id], members[lnode.id], names,
                                    opts.lang)
         elif lnode.kind == "folded":
-            nodes[i] = LayoutNode(
-                id="folded",
-                kind="folded",
-                label=message("picture.folded", opts.lang, n=folded_count),
-                tooltip=message("picture.folded_tooltip", opts.lang, n=folded_count,
-                                max_nodes=max_nodes),
-            )
+            nodes[i] = _folded_node(folded_count, opts)
 
     # 4. Edges: one per (input slot) between drawn nodes; edges touching a scope box or the
     # folded box are merged per (value, box), since they would carry identical labels.
@@ -431,9 +425,7 @@ def layout_of(root: Any, opts: Options, order: list[Any] | None = None) -> Graph
 
     # 5. The output marker, as in the textbook: the root's value leaves to the right, the
     # seed gradient (1) comes back in.
-    out_name = _name(root, names) or message("picture.output", opts.lang)
-    nodes.append(LayoutNode(id="output", kind="output", label=out_name,
-                            tooltip=message("picture.output_tooltip", opts.lang)))
+    nodes.append(_output_node(root, names, opts.lang))
     edges.append(
         LayoutEdge(
             id=f"edge{root.id}_output",
@@ -450,20 +442,67 @@ def layout_of(root: Any, opts: Options, order: list[Any] | None = None) -> Graph
     )
 
     clusters = _clusters(nodes) if group else []
-    note = ""
-    if folded_count:
-        note = message("picture.folded_note", opts.lang, total=len(order),
-                       shown=len(order) - folded_count, n=folded_count, max_nodes=max_nodes)
     return GraphLayout(
         nodes=nodes,
         edges=edges,
         clusters=clusters,
-        note=note,
+        note=_note(len(order), folded_count, opts),
         rankdir=opts.rankdir,
         total_nodes=len(order),
         folded_nodes=folded_count,
         units=unit_of,
     )
+
+
+def words_in(layout: GraphLayout, root: Any, order: list[Any], opts: Options) -> GraphLayout:
+    """`layout` (made by :func:`layout_of` with `order`) with the words of its output marker,
+    folded box, collapsed scopes and note in ``opts.lang``, without laying the graph out again.
+
+    Ids and arrows stay as they are; so do the op and leaf boxes, whose tooltips are not
+    rewritten.
+    """
+    names = param_names(opts.params)
+    members: dict[str, list[Any]] = {}
+    for node in order:
+        unit = layout.units[node.id]
+        if not layout.is_single(unit):
+            members.setdefault(unit, []).append(node)
+    nodes = []
+    for n in layout.nodes:
+        if n.kind == "scope":
+            scope = members[n.id][0].scope.split("/", 1)[0]
+            n = _scope_node(n.id, scope, members[n.id], names, opts.lang)
+        elif n.kind == "folded":
+            n = _folded_node(layout.folded_nodes, opts)
+        elif n.kind == "output":
+            n = _output_node(root, names, opts.lang)
+        nodes.append(n)
+    return dataclasses.replace(layout, nodes=nodes,
+                               note=_note(layout.total_nodes, layout.folded_nodes, opts))
+
+
+def _folded_node(count: int, opts: Options) -> LayoutNode:
+    return LayoutNode(
+        id="folded",
+        kind="folded",
+        label=message("picture.folded", opts.lang, n=count),
+        tooltip=message("picture.folded_tooltip", opts.lang, n=count, max_nodes=opts.max_nodes),
+    )
+
+
+def _output_node(root: Any, names: Mapping[int, str], lang: str) -> LayoutNode:
+    """The output marker, named by the user's name of the root, else in words."""
+    return LayoutNode(id="output", kind="output",
+                      label=_name(root, names) or message("picture.output", lang),
+                      tooltip=message("picture.output_tooltip", lang))
+
+
+def _note(total: int, folded: int, opts: Options) -> str:
+    """The line above a folded picture; none when nothing is folded."""
+    if not folded:
+        return ""
+    return message("picture.folded_note", opts.lang, total=total, shown=total - folded,
+                   n=folded, max_nodes=opts.max_nodes)
 
 
 def _plain_node(

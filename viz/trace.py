@@ -93,17 +93,21 @@ class Replay:
             self._names[lang] = self.names.in_lang(lang)
         return self._names[lang]
 
-    def backward_captions(self, lang: str) -> list[tuple[str, ...]]:
-        """The caption of every backward step in `lang` (``steps[k].lines`` are in one)."""
+    def backward_captions(self, lang: str, hidden: bool = True
+                          ) -> list[tuple[str, ...] | None]:
+        """The caption of every backward step in `lang` (``steps[k].lines`` are in one).
+
+        ``hidden=False``: None for a step with nothing drawn (a big folded graph has thousands).
+        """
         if lang == self.names.lang:
-            return [s.lines for s in self.steps]
+            return [s.lines if hidden or not s.hidden else None for s in self.steps]
         names = self.names_in(lang)
         n_steps = len(self.steps)
-        out = []
+        out: list[tuple[str, ...] | None] = []
         for s in self.steps:
             if s.hidden:
                 out.append((message("caption.folded_backward", lang, k=s.index, n=n_steps,
-                                    symbol=op_symbol(s.step.node.op)),))
+                                    symbol=op_symbol(s.step.node.op)),) if hidden else None)
                 continue
             # what each input had received before this step, so paths that meet add up
             received = {}
@@ -116,17 +120,21 @@ class Replay:
                                             lang)[0]))
         return out
 
-    def forward_lines(self, lang: str | None = None) -> list[tuple[Any, list[str]]]:
-        """``(node, caption)`` per forward step: one per op node, inputs before outputs."""
+    def forward_lines(self, lang: str | None = None, hidden: bool = True
+                      ) -> list[tuple[Any, list[str] | None]]:
+        """``(node, caption)`` per forward step: one per op node, inputs before outputs.
+
+        ``hidden=False``: None for a step with nothing drawn.
+        """
         lang = lang or self.names.lang
         names = self.names_in(lang)
         ops = [n for n in self.order if n.op is not None]
         drawn = {e.tail_node for e in self.layout.edges}
-        out = []
+        out: list[tuple[Any, list[str] | None]] = []
         for j, n in enumerate(ops, start=1):
             if self.layout.units[n.id] == "folded" and n.id not in drawn:
                 lines = [message("caption.folded_forward", lang, k=j, n=len(ops),
-                                 symbol=op_symbol(n.op))]
+                                 symbol=op_symbol(n.op))] if hidden else None
             else:
                 lines = forward_lines(n, j, len(ops), names, lang)
             out.append((n, lines))
