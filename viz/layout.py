@@ -462,11 +462,11 @@ def words_in(layout: GraphLayout, root: Any, order: list[Any], opts: Options) ->
     rewritten.
     """
     names = param_names(opts.params)
-    members: dict[str, list[Any]] = {}
+    members: dict[str, list[Any]] = {n.id: [] for n in layout.nodes if n.kind == "scope"}
     for node in order:
         unit = layout.units[node.id]
-        if not layout.is_single(unit):
-            members.setdefault(unit, []).append(node)
+        if unit in members:
+            members[unit].append(node)
     nodes = []
     for n in layout.nodes:
         if n.kind == "scope":

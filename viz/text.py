@@ -74,9 +74,15 @@ class Names:
 
     def _unique(self) -> dict[int, str]:
         """Engine id -> name, in this language; a name several nodes share gets ``#k``."""
-        raw = {node.id: self._spelled[node.id] or
-               text("picture.output_of", self.lang, symbol=op_symbol(node.op))
-               for node in self._order}
+        by_op: dict[str, str] = {}  # "output of ×", worded once per op symbol
+
+        def output_of(node: Any) -> str:
+            symbol = op_symbol(node.op)
+            if symbol not in by_op:
+                by_op[symbol] = text("picture.output_of", self.lang, symbol=symbol)
+            return by_op[symbol]
+
+        raw = {node.id: self._spelled[node.id] or output_of(node) for node in self._order}
         # A name shared by several nodes gets #1, #2, ... by creation order; constants are
         # the exception: two 2s are both simply "2".
         count: dict[str, int] = {}
