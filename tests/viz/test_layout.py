@@ -68,3 +68,32 @@ def test_the_words_of_the_picture_follow_lang():
                  if n.kind == "scope")
     assert scope.label == "Affine1" and scope.detail == "1 个运算 · W (3, 2)"
     assert scope.tooltip == "作用域 Affine1：合并了 3 个节点"
+
+
+def test_words_in_gives_the_words_a_layout_in_that_language_has():
+    """The explorer's second language: words_in rewords the output marker, the folded box,
+    the scope boxes and the note as layout_of in that language would, without a new layout."""
+    import dataclasses
+
+    import autograd
+    from viz.layout import graph_order, layout_of, words_in
+
+    y = Node(0.5, name="x", requires_grad=False)
+    for _ in range(8):
+        y = (y * Node(0.9)).tanh()
+    with autograd.scope("Loss"):
+        root = (y * Node(2.0, name="c")).sum()
+    order = graph_order(root)
+
+    def words(layout):
+        return [(n.id, n.kind, n.label, n.detail, n.tooltip) for n in layout.nodes
+                if n.kind in ("output", "folded", "scope")], layout.note
+
+    for lang, other in (("en", "zh"), ("zh", "en")):
+        opts = viz.Options(collapse_scopes=True, max_nodes=6, lang=lang)
+        there = dataclasses.replace(opts, lang=other)
+        here = layout_of(root, opts, order)
+        moved = words_in(here, root, order, there)
+        assert words(moved) == words(layout_of(root, there))
+        assert {kind for _, kind, *_ in words(moved)[0]} == {"output", "folded", "scope"}
+        assert words(moved) != words(here) and moved.edges == here.edges

@@ -74,3 +74,17 @@ def test_backward_lines_without_words_add_up_the_same(apple_orange):
     assert with_words.keys() == without.keys()
     assert all(np.allclose(with_words[i], without[i]) for i in with_words)
     assert np.isclose(without[apple_orange.apple.id], 2 * 715 * 2.2)  # d(price²)/d apple
+
+
+def test_names_in_another_language_are_those_made_in_it():
+    """Names.in_lang reuses the descriptions: the same names as Names made in that language,
+    "output of tanh #2" and all."""
+    y = Node(0.5, name="x", requires_grad=False)
+    for i in range(3):
+        y = (y * Node(0.9, name=f"w{i}") + Node(0.1, name=f"b{i}")).tanh()
+    order, names = names_of(y)
+    made = Names(order, {}, 4, "zh")
+    moved = names.in_lang("zh")
+    assert [moved[n] for n in order] == [made[n] for n in order]
+    assert names.in_lang("en") is names and moved.lang == "zh"
+    assert names[y] != moved[y] and names[y].endswith("#3")
