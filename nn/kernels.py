@@ -111,10 +111,17 @@ def image_columns(x: np.ndarray, kernel: Any, stride: Any = 1, pad: Any = 0,
     multiplies (see `conv2d_forward`).
     """
     w = windows(x, kernel, stride, pad)
+    col = _new_columns(w, ones_row)
+    _copy_columns(w, col)
+    return col
+
+
+def _new_columns(w: np.ndarray, ones_row: bool) -> np.ndarray:
+    """The (N, C·FH·FW [+ 1], OH·OW) array for the windows w (N, C, OH, OW, FH, FW), not yet
+    filled; with `ones_row` its last row already holds the ones."""
     N, C, OH, OW, FH, FW = w.shape
     K = C * FH * FW
-    col = np.empty((N, K + ones_row, OH * OW), dtype=x.dtype)
-    _copy_columns(w, col)
+    col = np.empty((N, K + ones_row, OH * OW), dtype=w.dtype)
     if ones_row:
         col[:, K] = 1
     return col
@@ -159,10 +166,9 @@ def conv2d_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray, stride: Any = 1,
     stride, pad = pair(stride), pair(pad)
     FN, C, FH, FW = W.shape
     w = windows(x, (FH, FW), stride, pad)
-    N, K, (OH, OW) = x.shape[0], C * FH * FW, w.shape[2:4]
+    N, (OH, OW) = x.shape[0], w.shape[2:4]
     W_aug = np.concatenate([W.reshape(FN, -1), b.reshape(FN, 1)], axis=1)
-    col = np.empty((N, K + 1, OH * OW), dtype=x.dtype)  # `image_columns(..., ones_row=True)`
-    col[:, K] = 1
+    col = _new_columns(w, ones_row=True)  # `image_columns(..., ones_row=True)`, filled below
     out = np.empty((N, FN, OH * OW), dtype=np.result_type(W_aug, col))  # already NCHW
     # a few samples at a time: the product reads the columns while they are still in cache
     for s in _sample_chunks(N, col[0].nbytes + out[0].nbytes):
