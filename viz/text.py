@@ -226,13 +226,8 @@ def backward_lines(step: Any, k: int, n_steps: int, names: Names, received: dict
     node, op = step.node, step.node.op
     precision = names.precision
     if not words:
-        sent = []
-        for slot, (x, c) in enumerate(zip(node.inputs, step.contributions)):
-            before = received.get(x.id) if c is not None else None
-            if c is not None:
-                received[x.id] = c if before is None else before + c
-            sent.append((slot, x, c, before, ""))
-        return [], sent
+        return [], [(slot, x, c, None if c is None else _receive(received, x, c), "")
+                    for slot, (x, c) in enumerate(zip(node.inputs, step.contributions))]
 
     def fmt(v: Any) -> str:
         return format_value(v, precision)
@@ -266,14 +261,20 @@ def backward_lines(step: Any, k: int, n_steps: int, names: Names, received: dict
         else:
             shown = parts[slot] if local is None else _filled(parts[slot], local, precision)
             lines.append(text(key + "_local", lang, derivative=shown, **fields))
-        before = received.get(x.id)
-        total = c if before is None else before + c
-        received[x.id] = total
+        before = _receive(received, x, c)
         if before is not None:
             lines.append(text("caption.paths_add", lang, who=who, before=fmt(before),
-                              out=fmt(c), total=fmt(total)))
+                              out=fmt(c), total=fmt(received[x.id])))
         sent.append((slot, x, c, before, calc))
     return lines, sent
+
+
+def _receive(received: dict[int, Any], x: Any, c: Any) -> Any:
+    """Add contribution `c` to what input `x` has received so far; returns what it had before
+    (None: nothing yet), so a caption can show where paths meet and add up."""
+    before = received.get(x.id)
+    received[x.id] = c if before is None else before + c
+    return before
 
 
 def forward_text(node: Any, names: Names) -> str:
