@@ -47,6 +47,7 @@ __all__ = [
     "is_grad_enabled",
     "no_grad",
     "record",
+    "record_inputs",
     "scope",
     "tag_scope",
     "topological_order",
@@ -215,7 +216,7 @@ class Node:
     __array_ufunc__ = None
 
     def __init__(self, value: Any, name: str | None = None, requires_grad: bool = True) -> None:
-        record(None, _as_value(value), node=self)
+        record(None, _as_value(value), None, None, (), (), self)
         self.requires_grad = bool(requires_grad)
         if name is not None:
             self._name = str(name)
@@ -678,8 +679,12 @@ _node_id = operator.attrgetter("id")
 
 # --------------------------------------------------------------------- making nodes
 def record(op: type[Op] | None, value: Any, a: Node | None = None, b: Node | None = None,
-           *more: Node, ctx: Any = (), node: Node | None = None) -> Node:
+           more: tuple = (), ctx: Any = (), node: Node | None = None) -> Node:
     """The one Node factory: make the output node of `op` from its inputs ``a, b, *more``.
+
+    Every parameter is positional with a default (no ``*args``, no keyword-only ones), because
+    Python calls such a function on its fastest path, and every scalar op comes through here;
+    `record_inputs` takes the inputs as one sequence.
 
     The op and its inputs are remembered only when gradients are wanted: with recording on and
     some input requiring a gradient. Otherwise, and always when `op` is None, the result is a
@@ -713,6 +718,12 @@ def record(op: type[Op] | None, value: Any, a: Node | None = None, b: Node | Non
     node._more = ()
     node.requires_grad = False
     return node
+
+
+def record_inputs(op: type[Op], value: Any, inputs: Any, ctx: Any = ()) -> Node:
+    """`record` with the inputs given as one sequence (of any length, at least one)."""
+    return record(op, value, inputs[0], inputs[1] if len(inputs) > 1 else None,
+                  tuple(inputs[2:]), ctx)
 
 
 def tag_scope(node: Node, name: str) -> Node:

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd.node import Node, Op, as_node, record
+from autograd.node import Node, Op, as_node, record, record_inputs
 
 __all__ = [
     "add", "sub", "mul", "div", "pow", "neg", "matmul", "exp", "log", "sqrt", "sin", "cos",
@@ -98,13 +98,13 @@ def _apply(op: type[Op], inputs: tuple, params: tuple = ()) -> Node:
         x = inputs[0]
         if x.__class__ is not Node:
             x = as_node(x)
-        return record(op, op.forward(x.value, *params), x, ctx=params)
+        return record(op, op.forward(x.value, *params), x, None, (), params)
     nodes = tuple([x if x.__class__ is Node else as_node(x) for x in inputs])
     if op.saves:
         value, ctx = op.forward(*[n.value for n in nodes], *params)
     else:
         value, ctx = op.forward(*[n.value for n in nodes], *params), params
-    return record(op, value, *nodes, ctx=ctx)
+    return record_inputs(op, value, nodes, ctx)
 
 
 def apply(op: type[Op], *inputs: Any, params: tuple = ()) -> Node:
@@ -288,7 +288,7 @@ def pow(a: Any, b: Any) -> Node:  # noqa: A001 - the name users expect
     except ValueError:
         raise ValueError(f"pow: shapes {a.shape} and {np.shape(c)} cannot be broadcast "
                          f"together") from None
-    return record(op, value, *inputs, ctx=ctx)
+    return record_inputs(op, value, inputs, ctx)
 
 
 class Neg(Op):

@@ -34,7 +34,7 @@ import numpy as np
 
 import autograd
 from autograd import ops
-from autograd.node import Node, Op, as_node, record, tag_scope
+from autograd.node import Node, Op, as_node, record_inputs, tag_scope
 from nn import kernels
 from nn.utils import conv_output_size
 
@@ -176,7 +176,7 @@ class Layer:
         self._ctx = ctx  # BatchNormalization reads the batch statistics from it
         self._inputs = self._out = None  # backward(dout) belongs to the array interface
         # tagged with the layer's scope, as inside ``autograd.scope(self.name)``
-        return tag_scope(record(op, out, *nodes, ctx=ctx), self.name)
+        return tag_scope(record_inputs(op, out, nodes, ctx), self.name)
 
     def backward(self, dout: Any = 1, need_dx: bool = True) -> Any:
         """Backward propagation of the last array forward: the op's backward, as in the book.
