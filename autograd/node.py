@@ -361,30 +361,8 @@ class Node:
     __hash__ = object.__hash__
 
     # ----------------------------------------------------------------- operators
-    # Each records one op of autograd.ops; `_binary` (below) is the fast path for + − × ÷.
-    def __add__(self, other: Any) -> Node:
-        return _binary(_ops.Add, self, other)
-
-    def __radd__(self, other: Any) -> Node:
-        return _binary(_ops.Add, other, self)
-
-    def __sub__(self, other: Any) -> Node:
-        return _binary(_ops.Sub, self, other)
-
-    def __rsub__(self, other: Any) -> Node:
-        return _binary(_ops.Sub, other, self)
-
-    def __mul__(self, other: Any) -> Node:
-        return _binary(_ops.Mul, self, other)
-
-    def __rmul__(self, other: Any) -> Node:
-        return _binary(_ops.Mul, other, self)
-
-    def __truediv__(self, other: Any) -> Node:
-        return _binary(_ops.Div, self, other)
-
-    def __rtruediv__(self, other: Any) -> Node:
-        return _binary(_ops.Div, other, self)
+    # Each records one op of autograd.ops. + − × ÷ (``__add__``, ``__radd__``, ...) are set at
+    # the end of this file, by `_binary`: the fast path every scalar graph is made of.
 
     def __pow__(self, other: Any) -> Node:
         return _ops.pow(self, other)
@@ -748,22 +726,40 @@ def as_node(x: Any, what: str = "constant") -> Node:
     return record(None, _as_value(x, what))
 
 
-def _binary(op: type[Op], a: Any, b: Any) -> Node:
-    """Record a two-input op (+ − × ÷): the inner loop of every scalar graph."""
-    if a.__class__ is not Node:
-        a = as_node(a)
-    if b.__class__ is not Node:
-        b = as_node(b)
-    try:
-        value = op.forward(a.value, b.value)
-    except ValueError:
-        raise ValueError(f"{op.name}: shapes {a.shape} and {b.shape} cannot be broadcast "
-                         f"together") from None
-    except ZeroDivisionError:
-        raise ZeroDivisionError(f"{op.name}: division by zero ({_short(a.value, 30)} and "
-                                f"{_short(b.value, 30)}); Python floats raise where NumPy "
-                                f"arrays give inf") from None
-    return record(op, value, a, b)
+def _binary(op: type[Op]) -> tuple[Any, Any]:
+    """The operator methods that record the two-input op `op` (+ − × ÷): ``Node.__mul__`` and
+    ``Node.__rmul__`` (for ``2 * node``) are ``_binary(Mul)``. The inner loop of every scalar
+    graph goes through the first one, so it does the work itself rather than calling a helper.
+    """
+
+    def method(a: Any, b: Any) -> Node:
+        if a.__class__ is not Node:
+            a = as_node(a)
+        if b.__class__ is not Node:
+            b = as_node(b)
+        try:
+            value = op.forward(a.value, b.value)
+        except ValueError:
+            raise ValueError(f"{op.name}: shapes {a.shape} and {b.shape} cannot be broadcast "
+                             f"together") from None
+        except ZeroDivisionError:
+            raise ZeroDivisionError(f"{op.name}: division by zero ({_short(a.value, 30)} and "
+                                    f"{_short(b.value, 30)}); Python floats raise where NumPy "
+                                    f"arrays give inf") from None
+        return record(op, value, a, b)
+
+    def reflected(self: Node, other: Any) -> Node:
+        return method(other, self)
+
+    name = {"add": "add", "sub": "sub", "mul": "mul", "div": "truediv"}[op.name]
+    for function, dunder in ((method, f"__{name}__"), (reflected, f"__r{name}__")):
+        # named as if written in the class body, also in tracebacks
+        function.__name__, function.__qualname__ = dunder, f"Node.{dunder}"
+        function.__code__ = function.__code__.replace(co_name=dunder,
+                                                      co_qualname=f"Node.{dunder}")
+        function.__doc__ = f"Record ``{op.formula}`` ({op.name})."
+    return method, reflected
+
 
 # --------------------------------------------------------------------- graph walks
 _marks = itertools.count(1)
@@ -775,8 +771,9 @@ def _reachable(root: Node, reset: bool = False) -> Any:
     Nodes are numbered as they are made, and an op's output is always made after its inputs, so
     going from the highest id down visits every node after all of its consumers: a reverse
     topological order, for the price of one sort. A loop over an explicit stack finds the nodes
-    (no recursion); each is marked with this walk's number so it is collected once. Inputs are
-    discovered last-first, which leaves the list nearly sorted already, so the sort is cheap.
+    (no recursion): it pushes a node's inputs unchecked and checks each node as it comes off the
+    stack, marking it with this walk's number so it is collected once. The walk goes down the
+    last input first, which leaves the list nearly sorted already, so the sort is cheap.
 
     With `reset` (backward), intermediate gradients are cleared on the way and leaves' gradients
     are set aside; returns ``(order, [(leaf, old grad), ...])`` then, and the order leaves out
@@ -786,31 +783,30 @@ def _reachable(root: Node, reset: bool = False) -> Any:
     root._mark = mark
     found = [root]
     kept: list[tuple[Node, Any]] = []
-    stack = [root] if root.op is not None else []
+    stack = list(root.inputs)  # inputs waiting to be visited; a node may wait here twice
     pop, push, append = stack.pop, stack.append, found.append
     with _backward_lock:  # marks are shared: one walk at a time
         while stack:
             node = pop()
+            if node._mark == mark or not node.requires_grad:
+                continue  # collected already (reached by another path), or needs no gradient
+            node._mark = mark
+            if node.op is None:  # a leaf
+                if not reset:
+                    append(node)
+                elif node.grad is not None:
+                    kept.append((node, node.grad))
+                    node.grad = None
+                continue
+            append(node)
+            if reset:
+                node.grad = None
+            push(node._a)
             b = node._b
-            if b is None:
-                inputs: tuple = (node._a,)
-            elif node._more:
-                inputs = (*reversed(node._more), b, node._a)
-            else:
-                inputs = (b, node._a)
-            for inp in inputs:
-                if inp._mark != mark and inp.requires_grad:
-                    inp._mark = mark
-                    if inp.op is not None:
-                        append(inp)
-                        push(inp)
-                        if reset:
-                            inp.grad = None
-                    elif not reset:
-                        append(inp)
-                    elif inp.grad is not None:
-                        kept.append((inp, inp.grad))
-                        inp.grad = None
+            if b is not None:
+                push(b)
+                if node._more:
+                    stack += node._more
     # depth-first discovery is already close to newest-first, which makes this sort cheap
     found.sort(key=_node_id, reverse=True)
     return (found, kept) if reset else found
@@ -1012,4 +1008,10 @@ def scope(name: str) -> _Switch:
     return _Scope("scope", str(name))
 
 from autograd import ops as _ops  # noqa: E402
+
+# + − × ÷ on Nodes (each records one op of autograd.ops)
+Node.__add__, Node.__radd__ = _binary(_ops.Add)
+Node.__sub__, Node.__rsub__ = _binary(_ops.Sub)
+Node.__mul__, Node.__rmul__ = _binary(_ops.Mul)
+Node.__truediv__, Node.__rtruediv__ = _binary(_ops.Div)
 from autograd.ops import _short  # noqa: E402
