@@ -28,6 +28,7 @@ sets it. There is nothing to keep in sync.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -60,7 +61,9 @@ def _float_array(value: Any, what: str) -> np.ndarray:
 
 def _shape(x: Any) -> tuple[int, ...]:
     """The shape of an array, a Node or a number."""
-    return x.shape if x.__class__ is np.ndarray or x.__class__ is Node else np.shape(x)
+    if x.__class__ is Node:
+        x = x.value
+    return x.shape if x.__class__ is np.ndarray else np.shape(x)
 
 
 class Parameter:
@@ -85,6 +88,8 @@ class Parameter:
         if value.__class__ is Node:
             value.value = _float_array(value.value, what)
             layer._params[self.attr] = value
+            layer._leaves = None  # a new leaf Node: the layer's tuple of them is out of date
+            Layer._leaf_changes += 1
             return
         stored = layer._params.get(self.attr)
         if stored.__class__ is Node:  # replaced (as load_params or astype do): the Node follows
@@ -107,6 +112,16 @@ class Layer:
     #: the parameter attributes, in the op's input order after the data inputs (e.g. ("W", "b"))
     param_attrs: tuple[str, ...] = ()
     _grad_attrs: tuple[str, ...] = ()
+    #: True for layers that behave differently in training: ``forward(x, train_flg)``
+    #: (Dropout, BatchNormalization)
+    takes_train_flg: bool = False
+    #: A layer whose inputs can fail to fit together defines ``check_inputs(self, x, W, b)``
+    #: (one argument per op input: the data, then the parameters, as arrays) raising a clear
+    #: error; ``apply_op`` calls it just before the op runs. None: nothing to check.
+    check_inputs: Callable[..., None] | None = None
+    #: How many times some layer's parameter leaf Nodes have changed (one made, or another
+    #: assigned): a model keeps its list of them (`Model.named_parameters`) while this stays.
+    _leaf_changes = 0
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -120,6 +135,9 @@ class Layer:
         self.name: str = name or type(self).__name__
         # each parameter's one storage place, in param_attrs order: an array, or its leaf Node
         self._params: dict[str, Any] = dict.fromkeys(self.param_attrs)
+        # the same parameters as leaf Nodes, in param_attrs order, once the engine has asked for
+        # them (None until then): kept so that recording a step need not look them up again
+        self._leaves: tuple[Node, ...] | None = None
         # what the last forward on arrays saved for backward: the op's inputs (data, then
         # parameters), how many of them are data, its output and its ctx
         self._inputs: tuple | None = None
@@ -141,7 +159,8 @@ class Layer:
 
         If an input is a Node, the op is recorded in the graph (inside ``autograd.scope(name)``,
         so viz draws the layer as one group) and a Node is returned. Otherwise the result is an
-        array and the op's inputs, output and ctx are saved for ``backward``.
+        array and the op's inputs, output and ctx are saved for ``backward``. Either way
+        ``check_inputs`` sees the op's input values first.
         """
         for v in inputs:
             if v.__class__ is Node:
@@ -149,6 +168,9 @@ class Layer:
         op, args = self.op, inputs
         for p in self._params.values():  # the parameters follow the data inputs
             args += (p.value if p.__class__ is Node else p,)
+        check = self.check_inputs
+        if check is not None:
+            check(*args)
         if op.saves:
             out, self._ctx = op.forward(*args, *params)
         else:
@@ -158,21 +180,23 @@ class Layer:
 
     def _record(self, inputs: tuple, params: tuple) -> Node:
         """``apply_op`` on Nodes: the same forward, recorded as one node of the graph."""
-        op, nodes, args = self.op, [], []
-        for v in inputs:
+        leaves = self._leaves
+        if leaves is None:
+            leaves = self._leaves = tuple(self.parameters())
+        nodes, values = [], []
+        for v in inputs + leaves:  # the data inputs, then the parameters' leaf Nodes
             if v.__class__ is not Node:
                 v = as_node(v)
             nodes.append(v)
-            args.append(v.value)
-        for attr, p in self._params.items():  # the parameters' leaf Nodes follow the data
-            if p.__class__ is not Node:
-                p = self.parameter(attr)
-            nodes.append(p)
-            args.append(p.value)
+            values.append(v.value)
+        check = self.check_inputs
+        if check is not None:
+            check(*values)
+        op = self.op
         if op.saves:
-            out, ctx = op.forward(*args, *params)
+            out, ctx = op.forward(*values, *params)
         else:
-            out, ctx = op.forward(*args, *params), params
+            out, ctx = op.forward(*values, *params), params
         self._ctx = ctx  # BatchNormalization reads the batch statistics from it
         self._inputs = self._out = None  # backward(dout) belongs to the array interface
         # tagged with the layer's scope, as inside ``autograd.scope(self.name)``
@@ -221,6 +245,7 @@ class Layer:
         if stored.__class__ is not Node:
             with autograd.scope(self.name):  # viz draws a parameter inside its layer's box
                 stored = self._params[attr] = Node(stored, name=attr)
+            Layer._leaf_changes += 1
         return stored
 
     def parameters(self) -> list[Node]:
@@ -351,21 +376,6 @@ def _flat(x: Any) -> Any:
     return x if x.ndim == 2 else x.reshape(x.shape[0], -1)
 
 
-def _check_affine(who: str, x_shape: tuple[int, ...], W: np.ndarray, b: np.ndarray) -> None:
-    if len(x_shape) == 2 and W.ndim == 2 and W.shape == (x_shape[1], *b.shape):
-        return  # the usual case, (N, D) · (D, M) + (M,): nothing to explain
-    if len(x_shape) < 2:
-        raise ValueError(f"{who}: input must be a batch with shape (N, features...), got shape "
-                         f"{x_shape}; for one sample use x.reshape(1, -1)")
-    features = math.prod(x_shape[1:])
-    if W.ndim != 2 or features != W.shape[0]:
-        raise ValueError(f"{who}: input has {features} features per sample but W has shape "
-                         f"{W.shape}")
-    if b.shape != (W.shape[1],):
-        raise ValueError(f"{who}: b has shape {b.shape} but W has shape {W.shape}; b must have "
-                         f"shape ({W.shape[1]},)")
-
-
 class Affine(Layer):
     """Affine (fully connected) layer: ``out = x · W + b``.
 
@@ -385,8 +395,23 @@ class Affine(Layer):
 
     def forward(self, x: Any) -> Any:
         """``x.reshape(N, -1) · W + b``."""
-        _check_affine(self.name, _shape(x), self.W, self.b)
         return self.apply_op(x)
+
+    def check_inputs(self, x: Any, W: np.ndarray, b: np.ndarray) -> None:
+        """x of shape (N, D) (or (N, C, H, W) with C·H·W = D), W (D, M), b (M,)."""
+        x_shape = x.shape if x.__class__ is np.ndarray else np.shape(x)
+        if len(x_shape) == 2 and W.ndim == 2 and W.shape == (x_shape[1], *b.shape):
+            return  # the usual case, (N, D) · (D, M) + (M,): nothing to explain
+        if len(x_shape) < 2:
+            raise ValueError(f"{self.name}: input must be a batch with shape (N, features...), "
+                             f"got shape {x_shape}; for one sample use x.reshape(1, -1)")
+        features = math.prod(x_shape[1:])
+        if W.ndim != 2 or features != W.shape[0]:
+            raise ValueError(f"{self.name}: input has {features} features per sample but W has "
+                             f"shape {W.shape}")
+        if b.shape != (W.shape[1],):
+            raise ValueError(f"{self.name}: b has shape {b.shape} but W has shape {W.shape}; b "
+                             f"must have shape ({W.shape[1]},)")
 
 
 # ===================================================================== chapter 5.6.3: loss
@@ -439,6 +464,7 @@ class Dropout(Layer):
     """
 
     op = DropoutOp
+    takes_train_flg = True
 
     def __init__(self, dropout_ratio: float = 0.5, name: str | None = None) -> None:
         super().__init__(name)
@@ -574,6 +600,7 @@ class BatchNormalization(Layer):
     """
 
     op = BatchNormOp
+    takes_train_flg = True
     gamma = Parameter()
     beta = Parameter()
 
@@ -727,9 +754,11 @@ class Convolution(Layer):
 
     def forward(self, x: Any) -> Any:
         """Convolve the batch x (N, C, H, W) with the filters; add the bias per filter."""
-        shape = _shape(x)
-        _check_conv(self.name, shape, self.W.shape[2:], self.W.shape[1], self.stride, self.pad)
         return self.apply_op(x, params=(self.stride, self.pad))
+
+    def check_inputs(self, x: Any, W: np.ndarray, b: np.ndarray) -> None:
+        """x of shape (N, C, H, W), C as the filters expect, and big enough for them."""
+        _check_conv(self.name, _shape(x), W.shape[2:], W.shape[1], self.stride, self.pad)
 
     @property
     def col(self) -> np.ndarray | None:
@@ -795,9 +824,11 @@ class Pooling(Layer):
 
     def forward(self, x: Any) -> Any:
         """The maximum of each window, per channel: (N, C, H, W) → (N, C, OH, OW)."""
-        shape = _shape(x)
-        _check_conv(self.name, shape, (self.pool_h, self.pool_w), None, self.stride, self.pad)
         return self.apply_op(x, params=(self.pool_h, self.pool_w, self.stride, self.pad))
+
+    def check_inputs(self, x: Any) -> None:
+        """x of shape (N, C, H, W), big enough for the window."""
+        _check_conv(self.name, _shape(x), (self.pool_h, self.pool_w), None, self.stride, self.pad)
 
     @property
     def arg_max(self) -> np.ndarray | None:

@@ -51,6 +51,7 @@ class Model:
     layers: OrderedDict[str, Layer]
     last_layer: SoftmaxWithLoss
     weight_decay_lambda: float = 0.0
+    _named_at = -1  # Layer._leaf_changes when `_named_parameters` was last made
 
     def _bind(self, owners: dict[str, tuple[str, str]]) -> None:
         """Name every layer after its key, and every parameter Node after its ``params`` key."""
@@ -77,7 +78,7 @@ class Model:
         `train_flg` switches Dropout and BatchNormalization to training behaviour.
         """
         for layer in self.layers.values():
-            if isinstance(layer, (Dropout, BatchNormalization)):
+            if layer.takes_train_flg:  # Dropout, BatchNormalization
                 x = layer.forward(x, train_flg)
             else:
                 x = layer.forward(x)
@@ -165,7 +166,7 @@ class Model:
         ``loss.backward(retain_grad=False)`` fills each parameter Node's ``.grad``, which is
         returned by ``params`` key. (Any earlier ``.grad`` of the parameters is discarded.)
         """
-        named = self.named_parameters()
+        named = self._named_parameters()
         for _, node in named:
             node.grad = None
         loss = self.loss(x if x.__class__ is Node else as_node(x), t, train_flg=True)
@@ -198,17 +199,25 @@ class Model:
 
     def named_parameters(self) -> list[tuple[str, Node]]:
         """``[(params key, leaf Node), ...]``; each Node's value is the array ``params[key]``."""
-        layers = self.layers
-        return [(key, layers[layer_key].parameter(attr))
-                for key, (layer_key, attr) in self._owners.items()]
+        return list(self._named_parameters())
+
+    def _named_parameters(self) -> tuple[tuple[str, Node], ...]:
+        """`named_parameters`, kept between calls (every training step asks for it) and made
+        again only after some layer's parameter Nodes have changed."""
+        if self._named_at != Layer._leaf_changes:
+            layers = self.layers
+            self._named = tuple((key, layers[layer_key].parameter(attr))
+                                for key, (layer_key, attr) in self._owners.items())
+            self._named_at = Layer._leaf_changes  # after parameter(), which may make Nodes
+        return self._named
 
     def parameters(self) -> list[Node]:
         """The parameters as leaf Nodes (give them to an optimizer: ``SGD(model.parameters())``)."""
-        return [node for _, node in self.named_parameters()]
+        return [node for _, node in self._named_parameters()]
 
     def zero_grad(self) -> None:
         """Set every parameter Node's ``.grad`` to None before the next ``backward()``."""
-        for node in self.parameters():
+        for _, node in self._named_parameters():
             node.grad = None
 
     def astype(self, dtype: Any) -> Model:

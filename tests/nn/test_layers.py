@@ -263,6 +263,8 @@ def test_affine_shape_errors_name_the_layer_and_shapes_and_leave_it_usable():
         layer.forward(np.zeros(784))
     with pytest.raises(ValueError, match=r"b has shape \(1, 50\)"):
         Affine(np.zeros((784, 50)), np.zeros((1, 50))).forward(np.zeros((2, 784)))
+    with pytest.raises(ValueError, match=r"Affine: input has 785 features"):  # on Nodes too
+        layer(Node(np.zeros((2, 785))))
     x = np.ones((2, 784))
     np.testing.assert_array_equal(layer.forward(x), x @ W + b)
 
@@ -640,6 +642,13 @@ def test_a_node_passed_in_becomes_the_parameter():
     assert layer.parameter("W") is Wn and layer.W is Wn.value
     layer(Node(np.eye(2))).sum().backward()
     np.testing.assert_array_equal(Wn.grad, np.ones((2, 2)))
+    # a Node assigned after recording replaces it in the next recordings
+    other = Node(np.full((2, 2), 3.0))
+    layer.W = other
+    assert layer.parameters()[0] is other
+    layer(Node(np.eye(2))).sum().backward()
+    np.testing.assert_array_equal(other.grad, np.ones((2, 2)))
+    np.testing.assert_array_equal(Wn.grad, np.ones((2, 2)))  # not touched again
 
 
 def test_the_books_attributes_mean_what_they_mean_in_the_book():

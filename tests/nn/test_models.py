@@ -285,6 +285,23 @@ def test_gradient_by_engine_twice_gives_the_same_gradients():
         np.testing.assert_allclose(first[k], second[k])
 
 
+def test_a_parameter_node_assigned_later_is_the_one_trained():
+    # the model keeps its list of parameter Nodes between steps; assigning another Node to a
+    # layer's parameter must show in named_parameters, gradient_by_engine and an optimizer
+    net = TwoLayerNet(4, 3, 2)
+    x, t = np.ones((2, 4)), np.array([0, 1])
+    before = net.gradient_by_engine(x, t)
+    old = net.parameters()[2]
+    new = Node(net.params["W2"].copy(), name="W2")
+    net.layers["Affine2"].W = new
+    assert [n for _, n in net.named_parameters()][2] is new and net.parameters()[2] is new
+    after = net.gradient_by_engine(x, t)
+    np.testing.assert_allclose(after["W2"], before["W2"])  # the same value, the new Node's grad
+    assert after["W2"] is new.grad and old.grad is before["W2"]  # the old Node: left alone
+    net.zero_grad()
+    assert new.grad is None
+
+
 # ===================================================================== saved parameters
 def test_save_and_load_params(tmp_path):
     np.random.seed(0)

@@ -78,6 +78,20 @@ def test_step_after_backward_and_skips_parameters_without_grad():
     assert w.grad is None
 
 
+def test_step_checks_gradient_shapes_and_replaces_read_only_values():
+    w = Node(np.ones(2), name="w")
+    w.grad = np.ones((3, 2))  # would broadcast silently into w
+    with pytest.raises(ValueError, match=r"gradient of 0 has shape \(3, 2\) but the parameter "
+                                         r"has shape \(2,\)"):
+        SGD([w], lr=0.5).step()
+    frozen = np.ones(2)
+    frozen.flags.writeable = False
+    w.value, w.grad = frozen, np.ones(2)
+    SGD([w], lr=0.5).step()  # cannot change in place: the Node gets a new array
+    np.testing.assert_array_equal(w.value, [0.5, 0.5])
+    np.testing.assert_array_equal(frozen, [1.0, 1.0])
+
+
 def test_scalar_node_parameter():
     x = Node(3.0)
     opt = Momentum([x], lr=0.1)
