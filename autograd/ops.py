@@ -976,8 +976,20 @@ def dropout(x: Any, dropout_ratio: float = 0.5, training: bool = True) -> Node:
 
 
 # ===================================================================== softmax and loss
+def _row_max(x: np.ndarray, axis: int) -> np.ndarray:
+    """``x.max(axis, keepdims=True)``: the same numbers, faster for a batch of a few classes.
+
+    NumPy reduces a short contiguous axis one row at a time: for scores of shape (100, 10) that
+    costs 5-8 µs. Down the columns of a transposed copy it compares all rows at once, in about
+    2 µs. The maximum is exact (and NaN wins either way), so the result is bit for bit the same.
+    """
+    if x.ndim == 2 and axis in (1, -1) and x.shape[1] <= 32 and x.shape[0] >= 16:
+        return np.maximum.reduce(np.ascontiguousarray(x.T), axis=0)[:, None]
+    return x.max(axis=axis, keepdims=True)
+
+
 def _log_softmax_array(x: np.ndarray, axis: int) -> np.ndarray:
-    shifted = x - x.max(axis=axis, keepdims=True)  # the shift keeps exp from overflowing
+    shifted = x - _row_max(x, axis)  # the shift keeps exp from overflowing
     return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
 
@@ -999,7 +1011,7 @@ class Softmax(Op):
 
     @staticmethod
     def forward(x, axis):
-        shifted = np.exp(x - x.max(axis=axis, keepdims=True))
+        shifted = np.exp(x - _row_max(x, axis))
         return shifted / shifted.sum(axis=axis, keepdims=True)
 
     @staticmethod

@@ -758,3 +758,20 @@ def test_mean_of_an_empty_array_is_nan_with_an_empty_gradient():
     z = ag.mean(x, axis=0)
     z.backward(np.ones(3))
     assert np.all(np.isnan(z.value))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("shape", [(100, 10), (16, 32), (15, 10), (100, 33), (4, 3), (100, 2)])
+def test_row_max_is_numpys_max_bit_for_bit(dtype, shape):
+    # softmax's shift takes the row maximum down the columns of a transposed copy when there
+    # are few classes: it must be exactly x.max(axis=1, keepdims=True), NaN and inf included
+    from autograd.ops import _row_max
+
+    x = np.random.default_rng(3).standard_normal(shape).astype(dtype)
+    x[1, 0], x[2, -1], x[3, 0] = np.nan, np.inf, -np.inf
+    for axis in (1, -1):
+        got = _row_max(x, axis)
+        assert got.shape == (shape[0], 1) and got.dtype == x.dtype
+        np.testing.assert_array_equal(got, x.max(axis=axis, keepdims=True))
+    assert np.isnan(got[1, 0]) and got[2, 0] == np.inf
+    assert _row_max(x, 0).shape == (1, shape[1])  # other axes: NumPy's own max
