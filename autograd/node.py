@@ -554,6 +554,11 @@ def _backward_fast(root: Node, seed: Any, retain_grad: bool) -> None:
             leaf.grad = old if leaf.grad is None else old + leaf.grad
 
 
+# 1 as each NumPy scalar type, made once (NumPy scalars are immutable, so one can be shared):
+# making np.float32(1) costs more than the rest of `_seed` (a float32 loss seeds every step)
+_SCALAR_ONES: dict[type, Any] = {}
+
+
 def _seed(root: Node, grad: Any, create_graph: bool) -> Any:
     """The starting gradient ∂root/∂root: 1, or `grad` checked against the root's shape."""
     if not root.requires_grad:
@@ -566,8 +571,10 @@ def _seed(root: Node, grad: Any, create_graph: bool) -> Any:
         # NumPy float64 scalars (a loss from .sum()) are floats too; others keep their dtype
         if isinstance(value, float):
             return as_node(1.0) if create_graph else 1.0
-        if value.__class__ is not np.ndarray:
-            seed: Any = value.dtype.type(1)  # a NumPy float32/float16 scalar
+        if value.__class__ is not np.ndarray:  # a NumPy float32/float16 scalar
+            seed: Any = _SCALAR_ONES.get(value.__class__)
+            if seed is None:
+                seed = _SCALAR_ONES[value.__class__] = value.dtype.type(1)
         elif value.size == 1:
             seed = np.ones_like(value)
         else:

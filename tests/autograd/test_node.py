@@ -599,6 +599,7 @@ def test_float32_and_float16_values_keep_their_dtype():
             x.zero_grad()
             y.backward()
             assert y.dtype == dtype and x.grad.dtype == dtype, y
+            assert y.grad == 1 and np.result_type(y.grad) == dtype  # the seed, in y's dtype
 
 
 def test_mixed_dtypes_give_each_input_its_own_dtype():
