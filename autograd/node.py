@@ -477,11 +477,12 @@ def _backward_fast(root: Node, seed: Any, retain_grad: bool) -> None:
     """`backward_reference` made fast, for the hot path of every training step.
 
     The same visits, the same op calls and the same sums in the same order, so the gradients
-    are bit-identical (tests/autograd/test_node.py checks 300 random programs). What changes:
+    are bit-identical (tests/autograd/test_node.py checks 320 random programs). What changes:
     running sums live in each node's ``.grad`` slot instead of a dict (the walk clears
     intermediates and sets leaves' old gradients aside, added back at the end), one-, two-
-    and three-input ops are called without building argument tuples, and a Python-float
-    contribution to a Python-float input skips `_fit`.
+    and three-input ops are called without building argument tuples, and a contribution that
+    already fits its input (a Python float for a Python float, or an array of the input's shape
+    and dtype) skips the call to `_fit`.
     """
     order, kept = _reachable(root, reset=True)
     if root.op is None and root.grad is not None:
@@ -733,10 +734,11 @@ def as_node(x: Any, what: str = "constant") -> Node:
     return record(None, _as_value(x, what))
 
 
-def _binary(op: type[Op]) -> tuple[Any, Any]:
+def _binary(op: type[Op], name: str) -> tuple[Any, Any]:
     """The operator methods that record the two-input op `op` (+ − × ÷): ``Node.__mul__`` and
-    ``Node.__rmul__`` (for ``2 * node``) are ``_binary(Mul)``. The inner loop of every scalar
-    graph goes through the first one, so it does the work itself rather than calling a helper.
+    ``Node.__rmul__`` (for ``2 * node``) are ``_binary(Mul, "mul")``. The inner loop of every
+    scalar graph goes through the first one, so it does the work itself rather than calling a
+    helper.
     """
 
     def method(a: Any, b: Any) -> Node:
@@ -758,7 +760,6 @@ def _binary(op: type[Op]) -> tuple[Any, Any]:
     def reflected(self: Node, other: Any) -> Node:
         return method(other, self)
 
-    name = {"add": "add", "sub": "sub", "mul": "mul", "div": "truediv"}[op.name]
     for function, dunder in ((method, f"__{name}__"), (reflected, f"__r{name}__")):
         # named as if written in the class body, also in tracebacks
         function.__name__, function.__qualname__ = dunder, f"Node.{dunder}"
@@ -1017,8 +1018,8 @@ def scope(name: str) -> _Switch:
 from autograd import ops as _ops  # noqa: E402
 
 # + − × ÷ on Nodes (each records one op of autograd.ops)
-Node.__add__, Node.__radd__ = _binary(_ops.Add)
-Node.__sub__, Node.__rsub__ = _binary(_ops.Sub)
-Node.__mul__, Node.__rmul__ = _binary(_ops.Mul)
-Node.__truediv__, Node.__rtruediv__ = _binary(_ops.Div)
+Node.__add__, Node.__radd__ = _binary(_ops.Add, "add")
+Node.__sub__, Node.__rsub__ = _binary(_ops.Sub, "sub")
+Node.__mul__, Node.__rmul__ = _binary(_ops.Mul, "mul")
+Node.__truediv__, Node.__rtruediv__ = _binary(_ops.Div, "truediv")
 from autograd.ops import _short  # noqa: E402

@@ -399,7 +399,7 @@ class Affine(Layer):
 
     def check_inputs(self, x: Any, W: np.ndarray, b: np.ndarray) -> None:
         """x of shape (N, D) (or (N, C, H, W) with C·H·W = D), W (D, M), b (M,)."""
-        x_shape = x.shape if x.__class__ is np.ndarray else np.shape(x)
+        x_shape = _shape(x)
         if len(x_shape) == 2 and W.ndim == 2 and W.shape == (x_shape[1], *b.shape):
             return  # the usual case, (N, D) · (D, M) + (M,): nothing to explain
         if len(x_shape) < 2:

@@ -81,17 +81,12 @@ class Optimizer:
                                f"parameters; build it with {type(self).__name__}("
                                f"model.parameters(), lr=...) or call update(params, grads)")
         self._begin()
-        update = self._update
         for i, p in enumerate(self.params):
             grad, value = p.grad, p.value
             if grad is None:
                 continue
             if grad.__class__ is Node:  # after backward(create_graph=True)
                 grad = grad.value
-            if (grad.__class__ is np.ndarray and value.__class__ is np.ndarray
-                    and grad.shape == value.shape and value.flags.writeable):
-                update(i, value, grad)  # the usual case (what `_apply` does first, inlined)
-                continue
             new = self._apply(i, value, grad)
             if new is not value:
                 p.value = new
