@@ -49,7 +49,6 @@ __all__ = [
     "record",
     "record_inputs",
     "scope",
-    "tag_scope",
     "topological_order",
 ]
 
@@ -665,7 +664,8 @@ _node_id = operator.attrgetter("id")
 
 # --------------------------------------------------------------------- making nodes
 def record(op: type[Op] | None, value: Any, a: Node | None = None, b: Node | None = None,
-           more: tuple = (), ctx: Any = (), node: Node | None = None) -> Node:
+           more: tuple = (), ctx: Any = (), node: Node | None = None,
+           scope: str | None = None) -> Node:
     """The one Node factory: make the output node of `op` from its inputs ``a, b, *more``.
 
     Every parameter is positional with a default (no ``*args``, no keyword-only ones), because
@@ -676,7 +676,8 @@ def record(op: type[Op] | None, value: Any, a: Node | None = None, b: Node | Non
     some input requiring a gradient. Otherwise, and always when `op` is None, the result is a
     plain leaf that requires no gradient, so the graph behind it can be freed. `value` must
     already be checked (``Node(...)`` checks user values). `node` is for ``Node.__init__``,
-    which fills itself in.
+    which fills itself in. `scope` tags the node as made inside ``scope(name)``, joined to any
+    enclosing scope: what a layer does for its one op, without entering a scope block.
     """
     if node is None:
         node = _new(Node)
@@ -687,9 +688,11 @@ def record(op: type[Op] | None, value: Any, a: Node | None = None, b: Node | Non
     mode = _get_mode()
     if mode is not _PLAIN:
         if mode.scope is not None:
-            node._scope = mode.scope
+            node._scope = mode.scope if scope is None else f"{mode.scope}/{scope}"
         if mode.anomaly and op is not None:
             _check_finite(op, value, "forward")
+    if scope is not None and (mode is _PLAIN or mode.scope is None):
+        node._scope = scope
     if op is not None and (mode is _PLAIN or mode.grad_enabled) and (
             a.requires_grad or b is not None and (
                 b.requires_grad or any(m.requires_grad for m in more))):
@@ -710,18 +713,6 @@ def record_inputs(op: type[Op], value: Any, inputs: Any, ctx: Any = ()) -> Node:
     """`record` with the inputs given as one sequence (of any length, at least one)."""
     return record(op, value, inputs[0], inputs[1] if len(inputs) > 1 else None,
                   tuple(inputs[2:]), ctx)
-
-
-def tag_scope(node: Node, name: str) -> Node:
-    """Tag `node` as made inside ``scope(name)`` (joined to any enclosing scope); returns it.
-
-    What a layer does for its one recorded op: the same tag as a ``with scope(name):`` block,
-    without entering and leaving one on every call (and without a test in `record`, which every
-    scalar op goes through).
-    """
-    outer = _get_mode().scope
-    node._scope = name if outer is None else f"{outer}/{name}"
-    return node
 
 
 def as_node(x: Any, what: str = "constant") -> Node:

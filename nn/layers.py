@@ -35,7 +35,7 @@ import numpy as np
 
 import autograd
 from autograd import ops
-from autograd.node import Node, Op, as_node, record_inputs, tag_scope
+from autograd.node import Node, Op, as_node, record
 from nn import kernels
 from nn.utils import conv_output_size
 
@@ -183,24 +183,22 @@ class Layer:
         leaves = self._leaves
         if leaves is None:
             leaves = self._leaves = tuple(self.parameters())
-        nodes, values = [], []
-        for v in inputs + leaves:  # the data inputs, then the parameters' leaf Nodes
-            if v.__class__ is not Node:
-                v = as_node(v)
-            nodes.append(v)
-            values.append(v.value)
-        check = self.check_inputs
-        if check is not None:
-            check(*values)
+        if len(inputs) > 1:  # MulLayer, AddLayer: an input may be a plain number
+            inputs = tuple([v if v.__class__ is Node else as_node(v) for v in inputs])
+        nodes = inputs + leaves  # the data inputs (Nodes), then the parameters' leaf Nodes
+        values = [node.value for node in nodes]
+        if self.check_inputs is not None:
+            self.check_inputs(*values)
         op = self.op
+        out = op.forward(*values, *params)
+        ctx = params
         if op.saves:
-            out, ctx = op.forward(*values, *params)
-        else:
-            out, ctx = op.forward(*values, *params), params
+            out, ctx = out
         self._ctx = ctx  # BatchNormalization reads the batch statistics from it
         self._inputs = self._out = None  # backward(dout) belongs to the array interface
         # tagged with the layer's scope, as inside ``autograd.scope(self.name)``
-        return tag_scope(record_inputs(op, out, nodes, ctx), self.name)
+        return record(op, out, nodes[0], nodes[1] if len(nodes) > 1 else None, nodes[2:], ctx,
+                      None, self.name)
 
     def backward(self, dout: Any = 1, need_dx: bool = True) -> Any:
         """Backward propagation of the last array forward: the op's backward, as in the book.
@@ -399,9 +397,10 @@ class Affine(Layer):
 
     def check_inputs(self, x: Any, W: np.ndarray, b: np.ndarray) -> None:
         """x of shape (N, D) (or (N, C, H, W) with C·H·W = D), W (D, M), b (M,)."""
-        x_shape = _shape(x)
-        if len(x_shape) == 2 and W.ndim == 2 and W.shape == (x_shape[1], *b.shape):
+        if x.__class__ is np.ndarray and x.ndim == 2 and W.ndim == 2 and b.ndim == 1 and \
+                x.shape[1] == W.shape[0] and W.shape[1] == b.shape[0]:
             return  # the usual case, (N, D) · (D, M) + (M,): nothing to explain
+        x_shape = _shape(x)
         if len(x_shape) < 2:
             raise ValueError(f"{self.name}: input must be a batch with shape (N, features...), "
                              f"got shape {x_shape}; for one sample use x.reshape(1, -1)")
