@@ -247,19 +247,38 @@ CLOCK = time.perf_counter  # the nn and conv sections' clock (--clock cpu: time.
 
 
 def _time_steps(makers: dict[str, Callable], params: dict, dtype: Any, data: list,
-                repeats: int, inner: int) -> tuple[dict[str, list[float]], list[str]]:
-    """Build every available version, time them interleaved (bench_nn.run_interleaved)."""
+                repeats: int, inner: int, rounds: int = 1
+                ) -> tuple[dict[str, list[float]], list[str]]:
+    """Build every available version, time them interleaved (bench_nn.run_interleaved).
+
+    With `rounds` > 1 the versions are built anew for every round, in an order rotated by one
+    each time, and each round times ``ceil(repeats / rounds)`` repeats. Where a version's arrays
+    land in memory depends on what was built before it, and that alone moves a float32 step's
+    time by up to ±15% for the whole run (the nn section's control row, the hand-written step
+    timed twice, shows it); rotating gives every version every place in turn.
+    """
     from bench_nn import run_interleaved
 
-    variants, missing = {}, []
-    for name, make in makers.items():
-        step = make(params, dtype)
-        if step is None:
-            missing.append(name)
-        else:
-            variants[name] = _cycle(data, step)
-    log(f"  {', '.join(variants)}")
-    return run_interleaved(variants, repeats, inner, CLOCK), missing
+    names = list(makers)
+    times: dict[str, list[float]] = {}
+    missing: list[str] = []
+    per_round = -(-repeats // rounds)
+    for r in range(rounds):
+        variants = {}
+        for name in names[r % len(names):] + names[:r % len(names)]:
+            step = makers[name](params, dtype)
+            if step is None:
+                if name not in missing:
+                    missing.append(name)
+            else:
+                variants[name] = _cycle(data, step)
+        if r == 0:
+            log(f"  {', '.join(variants)}" + (f" ({rounds} rounds)" if rounds > 1 else ""))
+        for name, ts in run_interleaved(variants, per_round, inner, CLOCK).items():
+            times.setdefault(name, []).extend(ts)
+        del variants
+        gc.collect()
+    return times, missing
 
 
 def _compare(table: Table, times: dict[str, list[float]], missing: list[str],
@@ -288,6 +307,7 @@ def nn_section(table: Table, repeats: int, inner: int, threads: int) -> None:
               "graphgrad engine": bp.make_engine_two_layer,
               "graphgrad PyTorch-style": bp.make_pytorch_style_two_layer,
               "NumPy by hand": bp.make_numpy_two_layer,
+              "NumPy by hand, again": bp.make_numpy_two_layer,
               "DeZero 0.0.13": bp.make_dezero_two_layer,
               torch_name: bp.make_torch_two_layer,
               "matmuls alone (the floor)": bp.make_matmul_floor}
@@ -295,11 +315,15 @@ def nn_section(table: Table, repeats: int, inner: int, threads: int) -> None:
         dtype = np.dtype(dtype_name).type
         data, source = bp.batches(True, dtype)
         log(f"  TwoLayerNet {dtype_name}")
-        times, missing = _time_steps(makers, params, dtype, data, repeats, inner)
+        times, missing = _time_steps(makers, params, dtype, data, repeats, inner,
+                                     rounds=len(makers))
         table.section(f"TwoLayerNet step, {dtype_name}",
                       f"TwoLayerNet 784-50-10: one training step = gradient + SGD "
                       f"update (lr 0.1), batch 100 of {source}, one-hot labels, {threads} "
-                      f"BLAS/torch thread(s); {repeats} interleaved repeats of {inner} steps. "
+                      f"BLAS/torch thread(s); {len(times['NumPy by hand'])} interleaved "
+                      f"repeats of {inner} steps, in {len(makers)} rounds that build the versions "
+                      f"anew in a rotated order (see _time_steps; the control row times the "
+                      f"hand-written step against itself). "
                       f"graphgrad = net.gradient(x, t), the book's loop (the layer chain); "
                       f"graphgrad engine = net.gradient_by_engine(x, t) (the recorded graph and "
                       f"loss.backward()); graphgrad PyTorch-style = opt.zero_grad(), "
@@ -310,6 +334,7 @@ def nn_section(table: Table, repeats: int, inner: int, threads: int) -> None:
             ("graphgrad", "NumPy by hand", "target ≤ 1.10x"),
             ("graphgrad engine", "NumPy by hand", "target ≤ 1.10x"),
             ("graphgrad PyTorch-style", "NumPy by hand", "target ≤ 1.10x"),
+            ("NumPy by hand, again", "NumPy by hand", "control: the same code, so ideally 1.00x"),
             ("graphgrad", "DeZero 0.0.13", ""),
             ("graphgrad", torch_name, ""),
             ("graphgrad", "matmuls alone (the floor)", "2 forward + 3 backward products"),
