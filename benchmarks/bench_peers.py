@@ -8,7 +8,8 @@ take the same step, which `verify` checks, so a timing ratio compares the same a
 - TwoLayerNet 784-50-10 (chapter 5): graphgrad (``net.gradient``, the book's training loop;
   ``net.gradient_by_engine``, the graph and ``loss.backward()``; and the PyTorch-style loop,
   ``zero_grad`` / ``loss.backward()`` / ``SGD.step``), hand-written NumPy (bench_nn.py),
-  the matrix products alone (the floor), DeZero 0.0.13, PyTorch CPU.
+  the matrix products alone (the floor), a minimal graph engine on graphgrad's ops (the engine
+  floor), DeZero 0.0.13, PyTorch CPU.
 - SimpleConvNet (chapter 7): graphgrad both ways, hand-written im2col NumPy with the book's
   im2col (bench_nn.py), PyTorch CPU.
 
@@ -18,6 +19,7 @@ The peers are optional imports: `dezero()` / `torch()` return None when the pack
 
 from __future__ import annotations
 
+import itertools
 import sys
 from pathlib import Path
 from typing import Any
@@ -187,6 +189,71 @@ def make_matmul_floor(params: dict[str, np.ndarray], dtype: Any = np.float64) ->
     return floor
 
 
+class _Rec:
+    """A node of `make_minimal_engine_two_layer`'s graph: its value, op, inputs, ctx, id, grad."""
+
+    __slots__ = ("value", "op", "inputs", "ctx", "id", "grad", "requires_grad")
+
+    def __init__(self, value: Any, op: Any = None, inputs: tuple = (), ctx: Any = (),
+                 requires_grad: bool = True) -> None:
+        self.value, self.op, self.inputs, self.ctx = value, op, inputs, ctx
+        self.id, self.grad, self.requires_grad = next(_REC_IDS), None, requires_grad
+
+
+_REC_IDS = itertools.count()
+
+
+def make_minimal_engine_two_layer(params: dict[str, np.ndarray],
+                                  dtype: Any = np.float64) -> Step:
+    """The least a graph engine in Python does for this step (the engine floor): graphgrad's own
+    ops (AffineOp, Relu, CrossEntropy), each recorded as a node, then a walk from the loss, a sort
+    by id and the chain rule. No layers, no shape or dtype checks, no grad mode or scopes, no
+    lock: what any engine that records a graph in Python pays at least, on top of the ops."""
+    from autograd import ops
+    from nn.layers import AffineOp
+
+    p = _copy(params, dtype)
+    keys = ("W1", "b1", "W2", "b2")
+    leaves = [_Rec(p[k]) for k in keys]
+    one = np.dtype(dtype).type(1)
+
+    def step(x: np.ndarray, t: np.ndarray) -> float:
+        W1, b1, W2, b2 = leaves
+        for leaf in leaves:
+            leaf.grad = None
+        h = _Rec(AffineOp.forward(x, W1.value, b1.value), AffineOp,
+                 (_Rec(x, requires_grad=False), W1, b1))
+        a = _Rec(ops.Relu.forward(h.value), ops.Relu, (h,))
+        s = _Rec(AffineOp.forward(a.value, W2.value, b2.value), AffineOp, (a, W2, b2))
+        value, ctx = ops.CrossEntropy.forward(s.value, t)
+        loss = _Rec(value, ops.CrossEntropy, (s,), ctx)
+        order, stack, seen = [], [loss], set()
+        while stack:
+            node = stack.pop()
+            if node.op is not None and node.id not in seen:
+                seen.add(node.id)
+                order.append(node)
+                stack.extend(node.inputs)
+        order.sort(key=lambda node: node.id, reverse=True)
+        loss.grad = one
+        for node in order:
+            values = [inp.value for inp in node.inputs]
+            needs = tuple([inp.requires_grad for inp in node.inputs])
+            if node.op.partial:
+                grads = node.op.backward(node.grad, node.value, node.ctx, *values, needs=needs)
+            else:
+                grads = node.op.backward(node.grad, node.value, node.ctx, *values)
+            for inp, g in zip(node.inputs, grads):
+                if g is not None and inp.requires_grad:
+                    inp.grad = g if inp.grad is None else inp.grad + g
+        for key, leaf in zip(keys, leaves):
+            p[key] -= LR * leaf.grad
+        return float(value)
+
+    step.params = p  # type: ignore[attr-defined]
+    return step
+
+
 def make_dezero_two_layer(params: dict[str, np.ndarray], dtype: Any = np.float64) -> Step | None:
     """DeZero's MLP((50, 10), relu) with SGD, as in the DeZero book's MNIST example."""
     dz = dezero()
@@ -306,6 +373,7 @@ def make_torch_conv(params: dict[str, np.ndarray], dtype: Any = np.float32) -> S
 TWO_LAYER = {"graphgrad": make_ours_two_layer, "graphgrad engine": make_engine_two_layer,
              "graphgrad PyTorch-style": make_pytorch_style_two_layer,
              "NumPy by hand": make_numpy_two_layer,
+             "a minimal graph engine": make_minimal_engine_two_layer,
              "DeZero 0.0.13": make_dezero_two_layer, "PyTorch CPU": make_torch_two_layer}
 CONV = {"graphgrad": make_ours_conv, "graphgrad engine": make_engine_conv,
         "NumPy im2col by hand": make_numpy_conv,
