@@ -8,8 +8,9 @@ take the same step, which `verify` checks, so a timing ratio compares the same a
 - TwoLayerNet 784-50-10 (chapter 5): graphgrad (``net.gradient``, the book's training loop;
   ``net.gradient_by_engine``, the graph and ``loss.backward()``; and the PyTorch-style loop,
   ``zero_grad`` / ``loss.backward()`` / ``SGD.step``), hand-written NumPy (bench_nn.py),
-  the matrix products alone (the floor), a minimal graph engine on graphgrad's ops (the engine
-  floor), DeZero 0.0.13, PyTorch CPU.
+  graphgrad's engine with no layers (the ops recorded by hand), the matrix products alone (the
+  floor), a minimal graph engine on graphgrad's ops (the engine floor), DeZero 0.0.13, PyTorch
+  CPU.
 - SimpleConvNet (chapter 7): graphgrad both ways, hand-written im2col NumPy with the book's
   im2col (bench_nn.py), PyTorch CPU.
 
@@ -187,6 +188,35 @@ def make_matmul_floor(params: dict[str, np.ndarray], dtype: Any = np.float64) ->
 
     floor.params = p  # type: ignore[attr-defined]
     return floor
+
+
+def make_engine_core_two_layer(params: dict[str, np.ndarray],
+                               dtype: Any = np.float64) -> Step:
+    """graphgrad's engine without the layers: the same ops recorded with `autograd.node.record`
+    (as the layers record them) and ``loss.backward(retain_grad=False)``."""
+    from autograd import Node, ops
+    from autograd.node import as_node, record
+    from nn.layers import AffineOp
+
+    p = _copy(params, dtype)
+    keys = ("W1", "b1", "W2", "b2")
+    leaves = [Node(p[k]) for k in keys]
+
+    def step(x: np.ndarray, t: np.ndarray) -> float:
+        W1, b1, W2, b2 = leaves
+        for leaf in leaves:
+            leaf.grad = None
+        h = record(AffineOp, AffineOp.forward(x, W1.value, b1.value), as_node(x), W1, (b1,))
+        a = record(ops.Relu, ops.Relu.forward(h.value), h)
+        s = record(AffineOp, AffineOp.forward(a.value, W2.value, b2.value), a, W2, (b2,))
+        value, ctx = ops.CrossEntropy.forward(s.value, t)
+        record(ops.CrossEntropy, value, s, None, (), ctx).backward(retain_grad=False)
+        for key, leaf in zip(keys, leaves):
+            p[key] -= LR * leaf.grad
+        return float(value)
+
+    step.params = p  # type: ignore[attr-defined]
+    return step
 
 
 class _Rec:
@@ -373,6 +403,7 @@ def make_torch_conv(params: dict[str, np.ndarray], dtype: Any = np.float32) -> S
 TWO_LAYER = {"graphgrad": make_ours_two_layer, "graphgrad engine": make_engine_two_layer,
              "graphgrad PyTorch-style": make_pytorch_style_two_layer,
              "NumPy by hand": make_numpy_two_layer,
+             "graphgrad engine, no layers": make_engine_core_two_layer,
              "a minimal graph engine": make_minimal_engine_two_layer,
              "DeZero 0.0.13": make_dezero_two_layer, "PyTorch CPU": make_torch_two_layer}
 CONV = {"graphgrad": make_ours_conv, "graphgrad engine": make_engine_conv,

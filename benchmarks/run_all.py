@@ -308,6 +308,7 @@ def nn_section(table: Table, repeats: int, inner: int, threads: int) -> None:
               "graphgrad PyTorch-style": bp.make_pytorch_style_two_layer,
               "NumPy by hand": bp.make_numpy_two_layer,
               "NumPy by hand, again": bp.make_numpy_two_layer,
+              "graphgrad engine, no layers": bp.make_engine_core_two_layer,
               "a minimal graph engine": bp.make_minimal_engine_two_layer,
               "DeZero 0.0.13": bp.make_dezero_two_layer,
               torch_name: bp.make_torch_two_layer,
@@ -329,7 +330,9 @@ def nn_section(table: Table, repeats: int, inner: int, threads: int) -> None:
                       f"graphgrad engine = net.gradient_by_engine(x, t) (the recorded graph and "
                       f"loss.backward()); graphgrad PyTorch-style = opt.zero_grad(), "
                       f"net.loss(Node(x), t).backward(retain_grad=False), opt.step() with "
-                      f"SGD(net.parameters()); a minimal graph engine = graphgrad's ops recorded "
+                      f"SGD(net.parameters()); graphgrad engine, no layers = the same ops "
+                      f"recorded with autograd.node.record and loss.backward(); "
+                      f"a minimal graph engine = graphgrad's ops recorded "
                       f"as nodes and backpropagated by a 20-line loop with no layers, checks, "
                       f"modes or lock (the least a Python graph engine adds). "
                       f"All versions start from the same parameters "
@@ -339,6 +342,7 @@ def nn_section(table: Table, repeats: int, inner: int, threads: int) -> None:
             ("graphgrad engine", "NumPy by hand", "target ≤ 1.10x"),
             ("graphgrad PyTorch-style", "NumPy by hand", "target ≤ 1.10x"),
             ("NumPy by hand, again", "NumPy by hand", "control: the same code, so ideally 1.00x"),
+            ("graphgrad engine, no layers", "NumPy by hand", "the ops recorded by hand"),
             ("a minimal graph engine", "NumPy by hand", "the engine floor (bench_peers.py)"),
             ("graphgrad", "DeZero 0.0.13", ""),
             ("graphgrad", torch_name, ""),
