@@ -687,11 +687,11 @@ def record(op: type[Op] | None, value: Any, a: Node | None = None, b: Node | Non
     node._mark = 0
     mode = _get_mode()
     if mode is not _PLAIN:
-        if mode.scope is not None:
-            node._scope = mode.scope if scope is None else f"{mode.scope}/{scope}"
+        if mode.scope is not None:  # inside ``scope(...)`` blocks: their names come first
+            scope = mode.scope if scope is None else f"{mode.scope}/{scope}"
         if mode.anomaly and op is not None:
             _check_finite(op, value, "forward")
-    if scope is not None and (mode is _PLAIN or mode.scope is None):
+    if scope is not None:
         node._scope = scope
     if op is not None and (mode is _PLAIN or mode.grad_enabled) and (
             a.requires_grad or b is not None and (
@@ -709,10 +709,11 @@ def record(op: type[Op] | None, value: Any, a: Node | None = None, b: Node | Non
     return node
 
 
-def record_inputs(op: type[Op], value: Any, inputs: Any, ctx: Any = ()) -> Node:
+def record_inputs(op: type[Op], value: Any, inputs: Any, ctx: Any = (),
+                  scope: str | None = None) -> Node:
     """`record` with the inputs given as one sequence (of any length, at least one)."""
     return record(op, value, inputs[0], inputs[1] if len(inputs) > 1 else None,
-                  tuple(inputs[2:]), ctx)
+                  tuple(inputs[2:]), ctx, None, scope)
 
 
 def as_node(x: Any, what: str = "constant") -> Node:

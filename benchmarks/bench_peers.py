@@ -219,6 +219,9 @@ def make_engine_core_two_layer(params: dict[str, np.ndarray],
     return step
 
 
+_REC_IDS = itertools.count()  # ids in the order nodes are made
+
+
 class _Rec:
     """A node of `make_minimal_engine_two_layer`'s graph: its value, op, inputs, ctx, id, grad."""
 
@@ -229,8 +232,6 @@ class _Rec:
         self.value, self.op, self.inputs, self.ctx = value, op, inputs, ctx
         self.id, self.grad, self.requires_grad = next(_REC_IDS), None, requires_grad
 
-
-_REC_IDS = itertools.count()
 
 
 def make_minimal_engine_two_layer(params: dict[str, np.ndarray],

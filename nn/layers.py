@@ -35,7 +35,7 @@ import numpy as np
 
 import autograd
 from autograd import ops
-from autograd.node import Node, Op, as_node, record
+from autograd.node import Node, Op, as_node, record_inputs
 from nn import kernels
 from nn.utils import conv_output_size
 
@@ -165,18 +165,22 @@ class Layer:
         for v in inputs:
             if v.__class__ is Node:
                 return self._record(inputs, params)
-        op, args = self.op, inputs
+        args = inputs
         for p in self._params.values():  # the parameters follow the data inputs
             args += (p.value if p.__class__ is Node else p,)
-        check = self.check_inputs
-        if check is not None:
-            check(*args)
-        if op.saves:
-            out, self._ctx = op.forward(*args, *params)
-        else:
-            out, self._ctx = op.forward(*args, *params), params
+        out, self._ctx = self._forward(args, params)
         self._inputs, self._n_data, self._out = args, len(inputs), out
         return out
+
+    def _forward(self, values: tuple | list, params: tuple) -> tuple[Any, Any]:
+        """``check_inputs`` on the op's input values, then the op's forward: ``(out, ctx)``."""
+        check = self.check_inputs
+        if check is not None:
+            check(*values)
+        op = self.op
+        if op.saves:
+            return op.forward(*values, *params)
+        return op.forward(*values, *params), params
 
     def _record(self, inputs: tuple, params: tuple) -> Node:
         """``apply_op`` on Nodes: the same forward, recorded as one node of the graph."""
@@ -186,19 +190,11 @@ class Layer:
         if len(inputs) > 1:  # MulLayer, AddLayer: an input may be a plain number
             inputs = tuple([v if v.__class__ is Node else as_node(v) for v in inputs])
         nodes = inputs + leaves  # the data inputs (Nodes), then the parameters' leaf Nodes
-        values = [node.value for node in nodes]
-        if self.check_inputs is not None:
-            self.check_inputs(*values)
-        op = self.op
-        out = op.forward(*values, *params)
-        ctx = params
-        if op.saves:
-            out, ctx = out
+        out, ctx = self._forward([node.value for node in nodes], params)
         self._ctx = ctx  # BatchNormalization reads the batch statistics from it
         self._inputs = self._out = None  # backward(dout) belongs to the array interface
         # tagged with the layer's scope, as inside ``autograd.scope(self.name)``
-        return record(op, out, nodes[0], nodes[1] if len(nodes) > 1 else None, nodes[2:], ctx,
-                      None, self.name)
+        return record_inputs(self.op, out, nodes, ctx, self.name)
 
     def backward(self, dout: Any = 1, need_dx: bool = True) -> Any:
         """Backward propagation of the last array forward: the op's backward, as in the book.
