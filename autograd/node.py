@@ -771,9 +771,10 @@ def _reachable(root: Node, reset: bool = False) -> Any:
     Nodes are numbered as they are made, and an op's output is always made after its inputs, so
     going from the highest id down visits every node after all of its consumers: a reverse
     topological order, for the price of one sort. A loop over an explicit stack finds the nodes
-    (no recursion): it pushes a node's inputs unchecked and checks each node as it comes off the
-    stack, marking it with this walk's number so it is collected once. The walk goes down the
-    last input first, which leaves the list nearly sorted already, so the sort is cheap.
+    (no recursion). A node is marked with this walk's number when it is first seen, as an input
+    of a node taken off the stack, and only then pushed: each node enters the stack once. (A
+    leaf shared by a hundred ops, or a hidden unit feeding a whole layer, is seen a hundred
+    times but pushed once.)
 
     With `reset` (backward), intermediate gradients are cleared on the way and leaves' gradients
     are set aside; returns ``(order, [(leaf, old grad), ...])`` then, and the order leaves out
@@ -781,16 +782,15 @@ def _reachable(root: Node, reset: bool = False) -> Any:
     """
     mark = next(_marks)
     root._mark = mark
-    found = [root]
     kept: list[tuple[Node, Any]] = []
-    stack = list(root.inputs)  # inputs waiting to be visited; a node may wait here twice
+    if root.op is None:
+        return ([root], kept) if reset else [root]
+    found: list[Node] = []
+    stack = [root]  # nodes seen whose inputs are still to be looked at
     pop, push, append = stack.pop, stack.append, found.append
     with _backward_lock:  # marks are shared: one walk at a time
         while stack:
             node = pop()
-            if node._mark == mark or not node.requires_grad:
-                continue  # collected already (reached by another path), or needs no gradient
-            node._mark = mark
             if node.op is None:  # a leaf
                 if not reset:
                     append(node)
@@ -801,12 +801,19 @@ def _reachable(root: Node, reset: bool = False) -> Any:
             append(node)
             if reset:
                 node.grad = None
-            push(node._a)
-            b = node._b
+            a, b = node._a, node._b  # each input not seen yet and needing a gradient: push it
+            if a._mark != mark and a.requires_grad:
+                a._mark = mark
+                push(a)
             if b is not None:
-                push(b)
-                if node._more:
-                    stack += node._more
+                if b._mark != mark and b.requires_grad:
+                    b._mark = mark
+                    push(b)
+                if node._more:  # a third input and beyond (rare)
+                    for m in node._more:
+                        if m._mark != mark and m.requires_grad:
+                            m._mark = mark
+                            push(m)
     # depth-first discovery is already close to newest-first, which makes this sort cheap
     found.sort(key=_node_id, reverse=True)
     return (found, kept) if reset else found
