@@ -219,6 +219,34 @@ def make_engine_core_two_layer(params: dict[str, np.ndarray],
     return step
 
 
+def make_ops_two_layer(params: dict[str, np.ndarray], dtype: Any = np.float64) -> Step:
+    """graphgrad's ops called directly: each op's forward, then each op's backward in reverse, by
+    hand, with no graph, no layers and no engine. What the graph path computes, and nothing
+    else."""
+    from autograd import ops
+    from nn.layers import AffineOp
+
+    p = _copy(params, dtype)
+    one = np.dtype(dtype).type(1)
+
+    def step(x: np.ndarray, t: np.ndarray) -> float:
+        W1, b1, W2, b2 = p["W1"], p["b1"], p["W2"], p["b2"]
+        h = AffineOp.forward(x, W1, b1)
+        a = ops.Relu.forward(h)
+        s = AffineOp.forward(a, W2, b2)
+        value, ctx = ops.CrossEntropy.forward(s, t)
+        (ds,) = ops.CrossEntropy.backward(one, value, ctx, s)
+        da, dW2, db2 = AffineOp.backward(ds, s, (), a, W2, b2)
+        (dh,) = ops.Relu.backward(da, a, (), h)
+        _, dW1, db1 = AffineOp.backward(dh, h, (), x, W1, b1, needs=(False, True, True))
+        for key, grad in (("W1", dW1), ("b1", db1), ("W2", dW2), ("b2", db2)):
+            p[key] -= LR * grad
+        return float(value)
+
+    step.params = p  # type: ignore[attr-defined]
+    return step
+
+
 _REC_IDS = itertools.count()  # ids in the order nodes are made
 
 
@@ -405,6 +433,7 @@ TWO_LAYER = {"graphgrad": make_ours_two_layer, "graphgrad engine": make_engine_t
              "graphgrad PyTorch-style": make_pytorch_style_two_layer,
              "NumPy by hand": make_numpy_two_layer,
              "graphgrad engine, no layers": make_engine_core_two_layer,
+             "graphgrad's ops, no graph": make_ops_two_layer,
              "a minimal graph engine": make_minimal_engine_two_layer,
              "DeZero 0.0.13": make_dezero_two_layer, "PyTorch CPU": make_torch_two_layer}
 CONV = {"graphgrad": make_ours_conv, "graphgrad engine": make_engine_conv,

@@ -310,6 +310,7 @@ def nn_section(table: Table, repeats: int, inner: int, threads: int) -> None:
               "NumPy by hand, again": bp.make_numpy_two_layer,
               "graphgrad engine, no layers": bp.make_engine_core_two_layer,
               "a minimal graph engine": bp.make_minimal_engine_two_layer,
+              "graphgrad's ops, no graph": bp.make_ops_two_layer,
               "DeZero 0.0.13": bp.make_dezero_two_layer,
               torch_name: bp.make_torch_two_layer,
               "matmuls alone (the floor)": bp.make_matmul_floor}
@@ -334,7 +335,9 @@ def nn_section(table: Table, repeats: int, inner: int, threads: int) -> None:
                       f"recorded with autograd.node.record and loss.backward(); "
                       f"a minimal graph engine = graphgrad's ops recorded "
                       f"as nodes and backpropagated by a 20-line loop with no layers, checks, "
-                      f"modes or lock (the least a Python graph engine adds). "
+                      f"modes or lock (the least a Python graph engine adds); graphgrad's ops, "
+                      f"no graph = the same op functions called by hand, forward then backward "
+                      f"(the arithmetic). "
                       f"All versions start from the same parameters "
                       f"and take the same step (bench_peers.py verifies it).")
         _compare(table, times, missing, [
@@ -344,6 +347,7 @@ def nn_section(table: Table, repeats: int, inner: int, threads: int) -> None:
             ("NumPy by hand, again", "NumPy by hand", "control: the same code, so ideally 1.00x"),
             ("graphgrad engine, no layers", "NumPy by hand", "the ops recorded by hand"),
             ("a minimal graph engine", "NumPy by hand", "the engine floor (bench_peers.py)"),
+            ("graphgrad's ops, no graph", "NumPy by hand", "the same arithmetic, no graph"),
             ("graphgrad", "DeZero 0.0.13", ""),
             ("graphgrad", torch_name, ""),
             ("graphgrad", "matmuls alone (the floor)", "2 forward + 3 backward products"),
