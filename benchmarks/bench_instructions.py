@@ -116,18 +116,17 @@ def main() -> None:
     print(f"TwoLayerNet(784, 50, 10) step, batch 100, {args.dtype}: per step, under cachegrind "
           f"(mean of heap layouts {', '.join(f'+{p} KiB' for p in PADS_KIB)}, spread in "
           f"brackets; Δ = minus NumPy by hand)")
-    hand = {name: sum(v) / len(v) for name, v in results["hand"].items()}
+    means = {key: {name: sum(v) / len(v) for name, v in row.items()}
+             for key, row in results.items()}
+    hand = means["hand"]
     print(f"{'version':<46} {'instructions':>12} {'Δ':>9} {'I1 miss':>8} {'D1 miss':>8} "
           f"{'LL miss':>15} {'Δ LL':>6}")
     for key in keys:
-        row = results[key]
-        mean = {name: sum(v) / len(v) for name, v in row.items()}
-        ll = row["LL misses"]
+        mean, ll = means[key], results[key]["LL misses"]
         print(f"{VERSIONS[key][1]:<46} {mean['I   refs']:>12,.0f} "
               f"{mean['I   refs'] - hand['I   refs']:>+9,.0f} {mean['I1  misses']:>8,.0f} "
               f"{mean['D1  misses']:>8,.0f} {mean['LL misses']:>7,.0f} "
               f"({min(ll):,.0f}-{max(ll):,.0f}) {mean['LL misses'] - hand['LL misses']:>+6,.0f}")
-
 
 if __name__ == "__main__":
     main()

@@ -261,7 +261,6 @@ class _Rec:
         self.id, self.grad, self.requires_grad = next(_REC_IDS), None, requires_grad
 
 
-
 def make_minimal_engine_two_layer(params: dict[str, np.ndarray],
                                   dtype: Any = np.float64) -> Step:
     """The least a graph engine in Python does for this step (the engine floor): graphgrad's own
